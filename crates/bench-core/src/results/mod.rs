@@ -1,0 +1,206 @@
+//! Results on disk: JSON files under `target/noisegate/`, always written atomically.
+//!
+//! Layout (mirrors criterion's `target/criterion/<group>/<function>/<value>/<baseline>/`):
+//!
+//! ```text
+//! target/noisegate/
+//!   <suite>/<benchmark id …>/<baseline>/metrics.json     SystemMetrics (schema_version inside)
+//!   <suite>/<benchmark id …>/<baseline>/timeseries.json  per-tick series, where recorded
+//! ```
+//!
+//! `<baseline>` is `new` for the latest run, or the name given to `--save-baseline`. The root is
+//! `$NOISEGATE_DIR` if set, else `<cargo target dir>/noisegate`, where the target dir is
+//! `$CARGO_TARGET_DIR` or found from the running executable (cargo marks it with
+//! `CACHEDIR.TAG`), else `./target`.
+//!
+//! Atomicity: each file is written to a temporary file in the same directory, flushed to disk,
+//! then renamed over the destination. A crash or an error mid-write leaves the previous file
+//! intact and at most a stray `.tmp*` file, never a truncated result.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// A results file could not be written or read.
+#[derive(Debug, thiserror::Error)]
+pub enum ResultsError {
+    /// A filesystem operation failed.
+    #[error("cannot {action} {path}: {source}")]
+    Io {
+        /// What was being done ("create directory", "write", "read", …).
+        action: &'static str,
+        /// The path involved.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The file is not the JSON expected.
+    #[error("{path} is not a valid noisegate results file: {source}")]
+    Json {
+        /// The file.
+        path: PathBuf,
+        /// The decoder's message (with line and column).
+        source: serde_json::Error,
+    },
+}
+
+/// Name of the baseline directory holding the latest run.
+pub const LATEST: &str = "new";
+
+/// The root of noisegate's results.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResultsDir {
+    root: PathBuf,
+}
+
+impl ResultsDir {
+    /// A results tree rooted at `root` (used by tests and by `--results-dir`).
+    pub fn at(root: impl Into<PathBuf>) -> Self {
+        ResultsDir { root: root.into() }
+    }
+
+    /// The default root for this process (see the module docs for the search order).
+    pub fn locate() -> Self {
+        if let Some(dir) = std::env::var_os("NOISEGATE_DIR") {
+            return Self::at(dir);
+        }
+        if let Some(dir) = std::env::var_os("CARGO_TARGET_DIR") {
+            return Self::at(PathBuf::from(dir).join("noisegate"));
+        }
+        let from_exe = std::env::current_exe()
+            .ok()
+            .and_then(|exe| exe.ancestors().skip(1).find(|d| d.join("CACHEDIR.TAG").is_file()).map(Path::to_path_buf));
+        Self::at(from_exe.unwrap_or_else(|| PathBuf::from("target")).join("noisegate"))
+    }
+
+    /// The root directory.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Directory of one benchmark's results for a baseline: `<root>/<id segments>/<baseline>`.
+    /// Each `/`-separated segment of `id` is made filesystem-safe as criterion does.
+    pub fn bench_dir(&self, id: &str, baseline: &str) -> PathBuf {
+        let mut p = self.root.clone();
+        for seg in id.split('/').filter(|s| !s.is_empty()) {
+            p.push(sanitize(seg));
+        }
+        p.push(sanitize(baseline));
+        p
+    }
+
+    /// Writes `value` as pretty JSON to `<bench_dir>/<file>` atomically and returns the path.
+    pub fn write<T: Serialize>(
+        &self,
+        id: &str,
+        baseline: &str,
+        file: &str,
+        value: &T,
+    ) -> Result<PathBuf, ResultsError> {
+        let path = self.bench_dir(id, baseline).join(file);
+        write_json_atomic(&path, value)?;
+        Ok(path)
+    }
+}
+
+/// Replaces characters that are unsafe in file names with `_` (criterion's rule, plus `..`).
+pub(crate) fn sanitize(segment: &str) -> String {
+    let s: String = segment
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '+' | '=') { c } else { '_' })
+        .collect();
+    if s == "." || s == ".." { s.replace('.', "_") } else { s }
+}
+
+/// Serialises `value` and writes it to `path` atomically (temp file + fsync + rename).
+pub fn write_json_atomic<T: Serialize>(path: &Path, value: &T) -> Result<(), ResultsError> {
+    let mut bytes =
+        serde_json::to_vec_pretty(value).map_err(|source| ResultsError::Json { path: path.into(), source })?;
+    bytes.push(b'\n');
+    write_atomic(path, &bytes)
+}
+
+/// Writes `bytes` to `path` atomically, creating parent directories.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ResultsError> {
+    fn io<'p>(action: &'static str, path: &'p Path) -> impl FnOnce(std::io::Error) -> ResultsError + 'p {
+        move |source| ResultsError::Io { action, path: path.into(), source }
+    }
+    let parent = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent).map_err(io("create directory", parent))?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".tmp")
+        .tempfile_in(parent)
+        .map_err(io("create a temporary file in", parent))?;
+    tmp.write_all(bytes).map_err(io("write", tmp.path()))?;
+    tmp.as_file().sync_all().map_err(io("flush", tmp.path()))?;
+    tmp.persist(path).map_err(|e| ResultsError::Io { action: "replace", path: path.into(), source: e.error })?;
+    // Make the rename itself durable; failure here cannot corrupt the file, so it is ignored.
+    if let Ok(dir) = std::fs::File::open(parent) {
+        let _ = dir.sync_all();
+    }
+    Ok(())
+}
+
+/// Reads and decodes a JSON results file.
+pub fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T, ResultsError> {
+    let bytes = std::fs::read(path).map_err(|source| ResultsError::Io { action: "read", path: path.into(), source })?;
+    serde_json::from_slice(&bytes).map_err(|source| ResultsError::Json { path: path.into(), source })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layout_mirrors_criterion_and_sanitizes() {
+        let r = ResultsDir::at("/t/noisegate");
+        assert_eq!(r.bench_dir("latency/req resp/50%", "new"), PathBuf::from("/t/noisegate/latency/req_resp/50_/new"));
+        assert_eq!(r.bench_dir("a/../b", "main"), PathBuf::from("/t/noisegate/a/__/b/main"));
+    }
+
+    #[test]
+    fn writes_atomically_and_reads_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let r = ResultsDir::at(dir.path());
+        let p = r.write("suite/x", LATEST, "metrics.json", &vec![1, 2, 3]).unwrap();
+        assert_eq!(read_json::<Vec<i32>>(&p).unwrap(), vec![1, 2, 3]);
+        // Overwrite replaces whole; no temp files are left behind.
+        r.write("suite/x", LATEST, "metrics.json", &vec![4]).unwrap();
+        assert_eq!(read_json::<Vec<i32>>(&p).unwrap(), vec![4]);
+        let names: Vec<_> = std::fs::read_dir(p.parent().unwrap()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("metrics.json")]);
+    }
+
+    #[test]
+    fn a_failed_write_keeps_the_old_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.json");
+        write_json_atomic(&path, &"good").unwrap();
+        // A value that cannot be serialised fails before anything touches the file.
+        let bad = std::collections::HashMap::from([((1, 2), 3)]);
+        let e = write_json_atomic(&path, &bad).unwrap_err();
+        assert!(e.to_string().contains("m.json"), "{e}");
+        assert_eq!(read_json::<String>(&path).unwrap(), "good");
+    }
+
+    #[test]
+    fn unwritable_location_is_a_clear_error() {
+        // A regular file where a directory must go fails for every user, root included.
+        let dir = tempfile::tempdir().unwrap();
+        let blocker = dir.path().join("blocker");
+        std::fs::write(&blocker, "x").unwrap();
+        let msg = write_atomic(&blocker.join("x.json"), b"{}").unwrap_err().to_string();
+        assert!(msg.contains("cannot create directory") && msg.contains("blocker"), "{msg}");
+    }
+
+    #[test]
+    fn corrupt_json_names_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("bad.json");
+        std::fs::write(&p, "{\"a\": ").unwrap();
+        let msg = read_json::<serde_json::Value>(&p).unwrap_err().to_string();
+        assert!(msg.contains("bad.json") && msg.contains("line 1"), "{msg}");
+    }
+}
