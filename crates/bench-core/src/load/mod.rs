@@ -30,10 +30,16 @@ pub use report::{GeneratorHealth, LoadReport};
 pub use schedule::{CompiledSchedule, RateSchedule, ScheduleError, Step};
 pub use target::{FnTarget, Outcome, Request, Target, from_fn};
 
+/// Requests per second one worker is sized for when `workers` is not set (one worker sustains
+/// several million no-op requests per second; see `benches/overhead.rs`).
+pub const RATE_PER_WORKER: f64 = 500_000.0;
+
 /// How the generator runs a schedule.
 #[derive(Debug, Clone)]
 pub struct LoadConfig {
-    /// Worker tasks; `None` = one per tokio worker thread.
+    /// Worker tasks; `None` = one per [`RATE_PER_WORKER`] of peak scheduled rate, at most one per
+    /// tokio worker thread. Fewer spinning workers leave cores to the target and the OS, which
+    /// keeps scheduler lag low at moderate rates on small machines.
     pub workers: Option<usize>,
     /// Requests in flight at once, across all workers.
     pub max_in_flight: usize,
@@ -98,7 +104,13 @@ pub async fn run<T: Target>(
 ) -> Result<LoadReport, LoadError> {
     let compiled = Arc::new(schedule.compile()?);
     let handle = tokio::runtime::Handle::try_current().map_err(|_| LoadError::NoRuntime)?;
-    let workers = config.workers.unwrap_or_else(|| handle.metrics().num_workers()).max(1);
+    let workers = config
+        .workers
+        .unwrap_or_else(|| {
+            let wanted = (compiled.peak_rate() / RATE_PER_WORKER).ceil() as usize;
+            wanted.clamp(1, handle.metrics().num_workers().max(1))
+        })
+        .max(1);
     if config.max_in_flight < workers {
         return Err(LoadError::Config {
             field: "max_in_flight",

@@ -215,6 +215,11 @@ impl CompiledSchedule {
         self.total as f64 / self.duration
     }
 
+    /// Highest intended rate anywhere in the schedule.
+    pub fn peak_rate(&self) -> f64 {
+        self.segments.iter().map(|s| s.r0.max(s.r0 + s.slope * s.len)).fold(0.0, f64::max)
+    }
+
     /// The intended rate at offset `t`.
     pub fn rate_at(&self, t: Duration) -> f64 {
         let t = t.as_secs_f64();

@@ -31,6 +31,10 @@ pub(super) struct WorkerResult {
     pub finished: Duration,
 }
 
+/// Requests issued before completed ones are collected again: small enough to keep the in-flight
+/// set (and memory) small at millions of requests per second, large enough to amortise polling.
+const ISSUE_BATCH: usize = 32;
+
 struct Done {
     intended: Instant,
     sent: Instant,
@@ -69,8 +73,12 @@ pub(super) async fn run_worker<T: Target>(
     };
 
     loop {
-        // 1. Issue every request that is due.
+        // 1. Issue the requests that are due, in batches so completions are collected promptly.
+        let mut batch = 0;
         while let Some(offset) = next {
+            if batch == ISSUE_BATCH {
+                break;
+            }
             let intended = start + offset;
             let now = Instant::now();
             if intended > now {
@@ -85,6 +93,7 @@ pub(super) async fn run_worker<T: Target>(
             } else {
                 r.lag.record(lag);
                 r.issued += 1;
+                batch += 1;
                 let req = Request { seq: k, intended: offset };
                 let timeout = config.timeout;
                 in_flight.push(async move {

@@ -23,6 +23,8 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::metrics::{SCHEMA_VERSION, SystemMetrics};
+
 /// A results file could not be written or read.
 #[derive(Debug, thiserror::Error)]
 pub enum ResultsError {
@@ -35,6 +37,18 @@ pub enum ResultsError {
         path: PathBuf,
         /// The OS error.
         source: std::io::Error,
+    },
+    /// The file was written by a noisegate with a different results layout.
+    #[error(
+        "{path} has schema_version {found}; this noisegate reads version {supported} (re-run the benchmark, or use a matching noisegate)"
+    )]
+    Schema {
+        /// The file.
+        path: PathBuf,
+        /// Version in the file (0 when absent).
+        found: u64,
+        /// Version this build reads.
+        supported: u32,
     },
     /// The file is not the JSON expected.
     #[error("{path} is not a valid noisegate results file: {source}")]
@@ -105,6 +119,24 @@ impl ResultsDir {
     }
 }
 
+/// The baseline directory a bench run writes to, from criterion's own arguments:
+/// `--save-baseline NAME` (or `-s NAME`, `--save-baseline=NAME`) → `NAME`, otherwise [`LATEST`].
+/// `--baseline NAME` compares against NAME without replacing it, so it writes to [`LATEST`].
+pub fn baseline_from_args(args: impl IntoIterator<Item = String>) -> String {
+    let mut args = args.into_iter();
+    while let Some(a) = args.next() {
+        if let Some(v) = a.strip_prefix("--save-baseline=") {
+            return v.to_owned();
+        }
+        if (a == "--save-baseline" || a == "-s")
+            && let Some(v) = args.next()
+        {
+            return v;
+        }
+    }
+    LATEST.to_owned()
+}
+
 /// Replaces characters that are unsafe in file names with `_` (criterion's rule, plus `..`).
 pub(crate) fn sanitize(segment: &str) -> String {
     let s: String = segment
@@ -149,6 +181,16 @@ pub fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T, ResultsError> {
     serde_json::from_slice(&bytes).map_err(|source| ResultsError::Json { path: path.into(), source })
 }
 
+/// Reads a `metrics.json`, checking its schema version before decoding the rest.
+pub fn read_system_metrics(path: &Path) -> Result<SystemMetrics, ResultsError> {
+    let value: serde_json::Value = read_json(path)?;
+    let found = value.get("schema_version").and_then(serde_json::Value::as_u64).unwrap_or(0);
+    if found != u64::from(SCHEMA_VERSION) {
+        return Err(ResultsError::Schema { path: path.into(), found, supported: SCHEMA_VERSION });
+    }
+    serde_json::from_value(value).map_err(|source| ResultsError::Json { path: path.into(), source })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -158,6 +200,16 @@ mod tests {
         let r = ResultsDir::at("/t/noisegate");
         assert_eq!(r.bench_dir("latency/req resp/50%", "new"), PathBuf::from("/t/noisegate/latency/req_resp/50_/new"));
         assert_eq!(r.bench_dir("a/../b", "main"), PathBuf::from("/t/noisegate/a/__/b/main"));
+    }
+
+    #[test]
+    fn baseline_follows_criterion_flags() {
+        let b = |a: &[&str]| baseline_from_args(a.iter().map(|s| s.to_string()));
+        assert_eq!(b(&["bench", "--bench"]), "new");
+        assert_eq!(b(&["bench", "--save-baseline", "main"]), "main");
+        assert_eq!(b(&["bench", "-s", "pr"]), "pr");
+        assert_eq!(b(&["bench", "--save-baseline=x"]), "x");
+        assert_eq!(b(&["bench", "--baseline", "main"]), "new");
     }
 
     #[test]
@@ -193,6 +245,25 @@ mod tests {
         std::fs::write(&blocker, "x").unwrap();
         let msg = write_atomic(&blocker.join("x.json"), b"{}").unwrap_err().to_string();
         assert!(msg.contains("cannot create directory") && msg.contains("blocker"), "{msg}");
+    }
+
+    #[test]
+    fn metrics_round_trip_and_reject_other_schema_versions() {
+        let dir = tempfile::tempdir().unwrap();
+        let m = SystemMetrics::new(
+            "s/x",
+            crate::run_context!(std::time::Duration::from_secs(1), std::time::Duration::ZERO),
+        );
+        let p = ResultsDir::at(dir.path()).write("s/x", LATEST, "metrics.json", &m).unwrap();
+        assert_eq!(read_system_metrics(&p).unwrap(), m);
+        let mut v = serde_json::to_value(&m).unwrap();
+        v["schema_version"] = 99.into();
+        write_json_atomic(&p, &v).unwrap();
+        let msg = read_system_metrics(&p).unwrap_err().to_string();
+        assert!(msg.contains("schema_version 99") && msg.contains("metrics.json"), "{msg}");
+        write_json_atomic(&p, &serde_json::json!({"schema_version": 1, "name": 3})).unwrap();
+        let msg = read_system_metrics(&p).unwrap_err().to_string();
+        assert!(msg.contains("not a valid noisegate results file"), "{msg}");
     }
 
     #[test]
