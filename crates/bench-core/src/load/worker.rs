@@ -35,6 +35,9 @@ pub(super) struct WorkerResult {
 /// set (and memory) small at millions of requests per second, large enough to amortise polling.
 const ISSUE_BATCH: usize = 32;
 
+/// Busy-wait rounds between yields to the runtime while waiting for a sub-millisecond gap.
+const YIELD_EVERY: u32 = 16;
+
 struct Done {
     intended: Instant,
     sent: Instant,
@@ -56,6 +59,7 @@ pub(super) async fn run_worker<T: Target>(
     let mut in_flight = FuturesUnordered::new();
     let (mut k, mut cursor) = (first, 0usize);
     let mut next = schedule.arrival(k, &mut cursor);
+    let mut spins = 0u32;
 
     let record = |r: &mut WorkerResult, d: Done| {
         let since = |a: Instant, b: Instant| b.saturating_duration_since(a);
@@ -140,8 +144,14 @@ pub(super) async fn run_worker<T: Target>(
             continue;
         }
         if gap <= config.spin_below {
-            // Sub-millisecond gaps are below tokio's timer resolution: yield and re-check.
-            tokio::task::yield_now().await;
+            // Sub-millisecond gaps are below tokio's timer resolution: busy-wait, yielding to
+            // the runtime every few rounds so tasks queued on this thread still run.
+            spins = spins.wrapping_add(1);
+            if spins % YIELD_EVERY == 0 {
+                tokio::task::yield_now().await;
+            } else {
+                std::hint::spin_loop();
+            }
         } else {
             let wake = due - config.spin_below;
             if in_flight.is_empty() {
