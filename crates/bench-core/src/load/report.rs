@@ -42,7 +42,9 @@ pub struct GeneratorHealth {
 /// The result of [`run`](super::run): merged histograms, outcomes and generator health.
 #[derive(Debug, Clone)]
 pub struct LoadReport {
-    /// Completion − intended start.
+    /// Completion − intended start, for every answered request — failures and per-request
+    /// timeouts included (as wrk2 does), so fast errors cannot hide slow successes unnoticed:
+    /// read it together with `errors`.
     pub latency: LatencyRecorder,
     /// Completion − actual send.
     pub service_time: LatencyRecorder,

@@ -147,7 +147,7 @@ pub(super) async fn run_worker<T: Target>(
             // Sub-millisecond gaps are below tokio's timer resolution: busy-wait, yielding to
             // the runtime every few rounds so tasks queued on this thread still run.
             spins = spins.wrapping_add(1);
-            if spins % YIELD_EVERY == 0 {
+            if spins.is_multiple_of(YIELD_EVERY) {
                 tokio::task::yield_now().await;
             } else {
                 std::hint::spin_loop();
