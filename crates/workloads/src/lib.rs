@@ -4,7 +4,8 @@
 //! (wasmtime) and cluster nodes (Raft, P2P, model distribution, load balancing, faults). Each is
 //! driven through a trait so users can plug their own system into the same benches.
 //!
-//! The crate is filled system by system; today it only re-exports the measurement core that every
-//! workload reports through.
+//! Built system by system; today: the orchestrator's FIPA-ACL message model.
+
+pub mod orchestrator;
 
 pub use bench_core;
