@@ -16,6 +16,7 @@
 //! Empty language/ontology strings stand for "not given". Decoding never panics: truncated or
 //! malformed input is a [`CodecError`] naming the field.
 
+use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
 /// An agent's address.
@@ -93,7 +94,8 @@ pub struct AclMessage {
     /// Ontology of the content, if stated.
     pub ontology: Option<String>,
     /// The content.
-    pub payload: Vec<u8>,
+    /// The content; shared, so fan-out to many receivers does not copy it.
+    pub payload: Bytes,
 }
 
 /// Binary decoding or encoding failed.
@@ -145,7 +147,7 @@ impl AclMessage {
         sender: AgentId,
         receiver: AgentId,
         conversation_id: ConversationId,
-        payload: Vec<u8>,
+        payload: impl Into<Bytes>,
     ) -> Self {
         AclMessage {
             performative,
@@ -156,7 +158,7 @@ impl AclMessage {
             in_reply_to: None,
             language: None,
             ontology: None,
-            payload,
+            payload: payload.into(),
         }
     }
 
@@ -232,7 +234,7 @@ impl AclMessage {
         let language = r.text("language")?;
         let ontology = r.text("ontology")?;
         let len = r.u32("payload")? as usize;
-        let payload = r.take("payload", len)?.to_vec();
+        let payload = Bytes::copy_from_slice(r.take("payload", len)?);
         if r.pos != bytes.len() {
             return Err(CodecError::Trailing(bytes.len() - r.pos));
         }
@@ -303,7 +305,7 @@ mod tests {
             in_reply_to: None,
             language: Some("fipa-sl".into()),
             ontology: Some("scheduling".into()),
-            payload: b"(deadline 10)".to_vec(),
+            payload: Bytes::from_static(b"(deadline 10)"),
         }
     }
 
@@ -367,7 +369,7 @@ mod tests {
                 in_reply_to,
                 language: (!language.is_empty()).then_some(language),
                 ontology: None,
-                payload,
+                payload: payload.into(),
             };
             let mut bin = Vec::new();
             m.encode_binary(&mut bin).unwrap();
