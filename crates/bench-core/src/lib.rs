@@ -12,6 +12,7 @@
 //! - [`targets`] — performance targets from `noisegate.toml` and grading.
 //! - [`results`] — the `target/noisegate/` layout and atomic JSON writes.
 //! - [`load`] — the open-loop, coordinated-omission-free load generator.
+//! - [`profile`] — CPU flamegraphs for criterion benches (`--profile-time`), unix only.
 //! - [`units`] — newtypes that carry units.
 
 #![warn(missing_docs)]
@@ -20,6 +21,8 @@ pub mod alloc;
 pub mod latency;
 pub mod load;
 pub mod metrics;
+#[cfg(unix)]
+pub mod profile;
 pub mod resource;
 pub mod results;
 pub mod targets;

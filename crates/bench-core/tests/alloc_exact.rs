@@ -3,7 +3,8 @@
 
 use std::alloc::System;
 
-use bench_core::alloc::{AllocCounter, INSTRUMENTED_SYSTEM, StatsAlloc};
+use bench_core::alloc::{AllocCounter, AllocatedBytes, Allocations, INSTRUMENTED_SYSTEM, StatsAlloc};
+use criterion::measurement::Measurement;
 
 #[global_allocator]
 static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
@@ -40,4 +41,15 @@ fn counts_a_known_allocation_exactly() {
     assert_eq!(usage.reallocations, 1);
     assert_eq!(usage.bytes_allocated, 200);
     drop(std::hint::black_box(v));
+
+    // The criterion Measurements count the same way: one 1000-byte allocation plus one
+    // reallocation growing it to 3000 is 3000 bytes in 2 allocator calls.
+    let (bytes, calls) = (AllocatedBytes::global().unwrap(), Allocations::global().unwrap());
+    let (b0, c0) = (bytes.start(), calls.start());
+    let mut v: Vec<u8> = std::hint::black_box(Vec::with_capacity(1000));
+    v.reserve_exact(3000);
+    let (b, c) = (bytes.end(b0), calls.end(c0));
+    drop(std::hint::black_box(v));
+    assert_eq!((b, c), (3000, 2));
+    assert_eq!(bytes.to_f64(&bytes.add(&b, &bytes.zero())), 3000.0);
 }

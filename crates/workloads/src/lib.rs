@@ -4,8 +4,9 @@
 //! (wasmtime) and cluster nodes (Raft, P2P, model distribution, load balancing, faults). Each is
 //! driven through a trait so users can plug their own system into the same benches.
 //!
-//! Built system by system; today: the orchestrator's FIPA-ACL message model.
+//! Built system by system; today: the [`orchestrator`] and its benchmark [`suite`]s.
 
 pub mod orchestrator;
+pub mod suite;
 
 pub use bench_core;

@@ -18,6 +18,9 @@
 
 use std::alloc::{GlobalAlloc, System};
 
+mod measurement;
+pub use measurement::{AllocatedBytes, Allocations};
+
 use serde::{Deserialize, Serialize};
 pub use stats_alloc::{INSTRUMENTED_SYSTEM, StatsAlloc};
 

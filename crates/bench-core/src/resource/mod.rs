@@ -138,6 +138,11 @@ impl ResourceSampler {
     }
 }
 
+/// This process's resident set size now, in bytes; `None` where the OS does not report it.
+pub fn current_rss_bytes() -> Option<u64> {
+    procfs::read().rss_bytes
+}
+
 /// Logical CPUs available to this process (1 when unknown).
 pub fn logical_cpus() -> usize {
     std::thread::available_parallelism().map(usize::from).unwrap_or(1)

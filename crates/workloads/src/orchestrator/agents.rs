@@ -29,16 +29,18 @@ impl Tally {
     /// Counts one handled message carrying `payload_len` bytes.
     pub fn add(&self, payload_len: usize) {
         self.payload_bytes.fetch_add(payload_len as u64, Ordering::Relaxed);
-        let n = self.count.fetch_add(1, Ordering::AcqRel) + 1;
+        // SeqCst on both sides: each side stores one variable then loads the other (Dekker's
+        // pattern), which acquire/release alone lets the CPU reorder into a lost wake-up.
+        let n = self.count.fetch_add(1, Ordering::SeqCst) + 1;
         // Counts rise by one, so exactly one `add` sees the target.
-        if n == self.target.load(Ordering::Acquire) {
+        if n == self.target.load(Ordering::SeqCst) {
             self.reached.notify_one();
         }
     }
 
     /// Messages counted so far.
     pub fn count(&self) -> u64 {
-        self.count.load(Ordering::Acquire)
+        self.count.load(Ordering::SeqCst)
     }
 
     /// Payload bytes counted so far.
@@ -50,7 +52,7 @@ impl Tally {
     pub async fn wait_for(&self, n: u64) {
         loop {
             let notified = self.reached.notified();
-            self.target.store(n, Ordering::Release);
+            self.target.store(n, Ordering::SeqCst);
             if self.count() >= n {
                 return;
             }
@@ -73,8 +75,10 @@ impl SinkAgent {
     }
 }
 
-impl Agent for SinkAgent {
-    fn handle(&mut self, msg: AclMessage, _ctx: &mut Context) {
+impl SinkAgent {
+    /// The sink's handling of one message, callable without an orchestrator (the raw-channel
+    /// reference does exactly this work per message).
+    pub fn consume(&mut self, msg: &AclMessage) {
         // Touch the content as a consumer would (first and last byte), without making a 32 KiB
         // payload's handling a memory-bandwidth benchmark.
         let p = &msg.payload;
@@ -82,6 +86,12 @@ impl Agent for SinkAgent {
         self.checksum ^= p.last().copied().unwrap_or(0) as u64;
         std::hint::black_box(self.checksum);
         self.tally.add(p.len());
+    }
+}
+
+impl Agent for SinkAgent {
+    fn handle(&mut self, msg: AclMessage, _ctx: &mut Context) {
+        self.consume(&msg);
     }
 }
 

@@ -1,0 +1,31 @@
+//! Request→response latency of the agent orchestrator: criterion round trips, then open-loop
+//! runs at 50 % and 90 % of the measured maximum rate that write graded `SystemMetrics` under
+//! `target/noisegate/latency/` (see `workloads::suite::latency`).
+//!
+//! Run: `cargo bench --bench latency` (`-- --quick` shortens the open-loop runs to 3 s each).
+
+use bench_core::profile::FlamegraphProfiler;
+use bench_core::targets::Targets;
+use criterion::Criterion;
+use workloads::orchestrator::NativeSystem;
+use workloads::suite::{self, RunOptions};
+
+fn main() {
+    let opts = RunOptions::from_env();
+    let targets = load_targets();
+    let mut c = Criterion::default().with_profiler(FlamegraphProfiler::new(997)).configure_from_args();
+    let rt = suite::runtime();
+    suite::latency::latency(&mut c, &rt, "orchestrator", NativeSystem::new);
+    c.final_summary();
+    if opts.measuring {
+        suite::latency::open_loop(&rt, "orchestrator", NativeSystem::new, &opts, &targets);
+    }
+}
+
+fn load_targets() -> Targets {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    Targets::discover(&cwd).unwrap_or_else(|e| {
+        eprintln!("error: {e}");
+        std::process::exit(2);
+    })
+}

@@ -1,0 +1,28 @@
+//! Memory per routed message, spawned agent and request/response, measured by criterion in
+//! allocated bytes (`*_bytes` groups) and allocator calls (`*_allocs` groups) instead of time,
+//! so `--save-baseline` / `--baseline` work for memory as for time. See `workloads::suite::memory`.
+//!
+//! Run: `cargo bench --bench memory`.
+
+use std::alloc::System;
+
+use bench_core::alloc::{AllocatedBytes, Allocations, INSTRUMENTED_SYSTEM, StatsAlloc};
+use criterion::Criterion;
+use workloads::orchestrator::NativeSystem;
+use workloads::suite;
+
+#[global_allocator]
+static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
+
+fn main() {
+    let rt = suite::runtime();
+    let bytes = AllocatedBytes::global().expect("the instrumented allocator is installed above");
+    let mut c = Criterion::default().with_measurement(bytes).configure_from_args();
+    suite::memory::memory(&mut c, bytes, "bytes", &rt, "orchestrator", NativeSystem::new);
+    c.final_summary();
+
+    let calls = Allocations::global().expect("the instrumented allocator is installed above");
+    let mut c = Criterion::default().with_measurement(calls).configure_from_args();
+    suite::memory::memory(&mut c, calls, "allocs", &rt, "orchestrator", NativeSystem::new);
+    c.final_summary();
+}

@@ -1,0 +1,18 @@
+//! Throughput of the agent orchestrator beside raw `tokio::sync::mpsc` (see
+//! `workloads::suite::throughput` for every group and case).
+//!
+//! Run: `cargo bench --bench throughput` (`-- --quick` for a fast pass, a name filter such as
+//! `-- route_1to1` to select, `-- --profile-time 10` for flamegraphs under
+//! `target/criterion/<id>/profile/flamegraph.svg`).
+
+use bench_core::profile::FlamegraphProfiler;
+use criterion::Criterion;
+use workloads::orchestrator::NativeSystem;
+use workloads::suite;
+
+fn main() {
+    let mut c = Criterion::default().with_profiler(FlamegraphProfiler::new(997)).configure_from_args();
+    let rt = suite::runtime();
+    suite::throughput::throughput(&mut c, &rt, "orchestrator", NativeSystem::new);
+    c.final_summary();
+}
