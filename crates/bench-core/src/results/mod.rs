@@ -161,10 +161,17 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ResultsError> {
     }
     let parent = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     std::fs::create_dir_all(parent).map_err(io("create directory", parent))?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".tmp")
-        .tempfile_in(parent)
-        .map_err(io("create a temporary file in", parent))?;
+    // Temporary files are created 0600; results are ordinary files others may read.
+    #[cfg(unix)]
+    let perms = {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::Permissions::from_mode(0o644)
+    };
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".tmp");
+    #[cfg(unix)]
+    builder.permissions(perms);
+    let mut tmp = builder.tempfile_in(parent).map_err(io("create a temporary file in", parent))?;
     tmp.write_all(bytes).map_err(io("write", tmp.path()))?;
     tmp.as_file().sync_all().map_err(io("flush", tmp.path()))?;
     tmp.persist(path).map_err(|e| ResultsError::Io { action: "replace", path: path.into(), source: e.error })?;

@@ -43,6 +43,9 @@ fn populate<S: AgentSystem>(sys: &S, n: usize, tally: &Arc<Tally>) -> Vec<AgentI
         .collect()
 }
 
+/// A system with `n` agents, their shared tally and ids.
+type Populated<S> = (usize, Arc<S>, Arc<Tally>, Arc<[AgentId]>);
+
 /// Runs the criterion groups for the system `make` builds (inside `rt`), named `name`.
 pub fn scalability<S: AgentSystem>(c: &mut Criterion, rt: &Runtime, name: &str, make: impl Fn() -> S) {
     let mut g = c.benchmark_group("spawn");
@@ -70,7 +73,7 @@ pub fn scalability<S: AgentSystem>(c: &mut Criterion, rt: &Runtime, name: &str, 
 
     // One populated system per size, shared by the routing and lookup groups.
     let _in_runtime = rt.enter();
-    let systems: Vec<(usize, Arc<S>, Arc<Tally>, Arc<[AgentId]>)> = SIZES
+    let systems: Vec<Populated<S>> = SIZES
         .into_iter()
         .map(|n| {
             let sys = Arc::new(make());
