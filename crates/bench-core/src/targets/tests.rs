@@ -80,7 +80,7 @@ fn verdict_is_the_worst_measured_grade() {
 fn defaults_carry_the_seed_tables() {
     let t = Targets::defaults();
     let names: Vec<_> = t.sets.iter().map(|s| s.name.as_str()).collect();
-    assert_eq!(names, ["caxton", "mezan", "ollama"]);
+    assert_eq!(names, ["caxton", "orchestrator", "mezan", "ollama"]);
     let find = |set: &str, m: Metric| {
         *t.sets.iter().find(|s| s.name == set).unwrap().bounds.iter().find(|b| b.metric == m).unwrap()
     };
@@ -89,6 +89,10 @@ fn defaults_carry_the_seed_tables() {
     assert_eq!(find("mezan", Metric::ErrorRatePercent), bound(Metric::ErrorRatePercent, 1.0, None, Some(5.0)));
     assert_eq!(find("ollama", Metric::MemoryPeakMb), bound(Metric::MemoryPeakMb, 2048.0, None, None));
     assert_eq!(t.sets[0].bounds.len(), 7);
+    // noisegate's own orchestrator goals: 4 KiB per idle agent, 3 µs spawn, 100 µs p99.
+    assert_eq!(find("orchestrator", Metric::MemoryPerAgentMb).target, 4.0 / 1024.0);
+    assert_eq!(find("orchestrator", Metric::AgentSpawnMs).target, 0.003);
+    assert_eq!(find("orchestrator", Metric::LatencyP99Ms).target, 0.1);
 }
 
 #[test]
