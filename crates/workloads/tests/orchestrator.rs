@@ -156,8 +156,19 @@ fn reject_policy_refuses_when_capacity_is_unhandled() {
         assert_eq!(orch.stats().mailbox_full, 1);
         gate.open();
         tally.wait_for(2).await;
-        // Slots come back once handled.
-        orch.send(msg(id, vec![4])).await.unwrap();
+        // Slots come back once the batch is handled (just after the handler counted it).
+        let mut accepted = false;
+        for _ in 0..200 {
+            match orch.send(msg(id, vec![4])).await {
+                Ok(()) => {
+                    accepted = true;
+                    break;
+                }
+                Err(RouteError::MailboxFull { .. }) => tokio::time::sleep(Duration::from_millis(5)).await,
+                Err(e) => panic!("unexpected {e}"),
+            }
+        }
+        assert!(accepted, "slots were never given back");
         tally.wait_for(3).await;
     });
 }
@@ -276,8 +287,13 @@ fn stop_handles_queued_messages_then_unregisters() {
             let orch = orch.clone();
             async move { orch.stop(id).await }
         });
-        tokio::time::sleep(Duration::from_millis(20)).await;
-        assert!(orch.find("gated").is_empty(), "unregistered at once");
+        // Unregistered at once, while its queue is still waiting behind the gate.
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while !orch.find("gated").is_empty() {
+            assert!(std::time::Instant::now() < deadline, "stop never unregistered the agent");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        assert_eq!(tally.count(), 0, "nothing handled yet: the gate is closed");
         gate.open();
         stop.await.unwrap().unwrap();
         assert_eq!(tally.count(), 10);

@@ -143,15 +143,16 @@ pub(crate) struct Counters {
 }
 
 impl Counters {
+    /// Counts `e` under its kind: one mapping, [`RouteError::kind`], decides both.
     pub(crate) fn count(&self, e: &RouteError) {
-        let c = match e {
-            RouteError::UnknownRecipient(_) | RouteError::NoRecipients | RouteError::NoCapability(_) => {
-                &self.unknown_recipient
-            }
-            RouteError::MailboxFull { .. } => &self.mailbox_full,
-            RouteError::AgentStopped(_) | RouteError::Shutdown | RouteError::NoReply(_) => &self.agent_stopped,
-            RouteError::AgentFailed(_) => &self.agent_failed,
-            RouteError::Timeout(_) => &self.timeouts,
+        let c = match e.kind() {
+            ErrorKind::NotFound => &self.unknown_recipient,
+            ErrorKind::Rejected => &self.mailbox_full,
+            ErrorKind::Disconnected => &self.agent_stopped,
+            ErrorKind::Failed => &self.agent_failed,
+            ErrorKind::Timeout => &self.timeouts,
+            ErrorKind::Panicked => &self.panics,
+            ErrorKind::Dropped => &self.dropped,
         };
         c.fetch_add(1, Relaxed);
     }
