@@ -11,6 +11,8 @@ use workloads::orchestrator::NativeSystem;
 use workloads::suite::{self, RunOptions};
 
 fn main() {
+    // Benchmarks written after this instant are the ones this run measured (for the gate).
+    let started = std::time::SystemTime::now();
     let opts = RunOptions::from_env();
     let targets = load_targets();
     let mut c = Criterion::default().with_profiler(FlamegraphProfiler::new(997)).configure_from_args();
@@ -20,6 +22,8 @@ fn main() {
     if opts.measuring {
         suite::latency::open_loop(&rt, "orchestrator", NativeSystem::new, &opts, &targets);
     }
+    // With `--baseline NAME`, judge this run against NAME and exit 1 on a confident regression.
+    std::process::exit(bench_core::gate::after_bench(started));
 }
 
 fn load_targets() -> Targets {

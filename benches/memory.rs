@@ -15,6 +15,8 @@ use workloads::suite;
 static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
 
 fn main() {
+    // Benchmarks written after this instant are the ones this run measured (for the gate).
+    let started = std::time::SystemTime::now();
     let rt = suite::runtime();
     let bytes = AllocatedBytes::global().expect("the instrumented allocator is installed above");
     let mut c = Criterion::default().with_measurement(bytes).configure_from_args();
@@ -25,4 +27,6 @@ fn main() {
     let mut c = Criterion::default().with_measurement(calls).configure_from_args();
     suite::memory::memory(&mut c, calls, "allocs", &rt, "orchestrator", NativeSystem::new);
     c.final_summary();
+    // With `--baseline NAME`, judge this run against NAME and exit 1 on a confident regression.
+    std::process::exit(bench_core::gate::after_bench(started));
 }

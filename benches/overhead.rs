@@ -16,11 +16,12 @@ use std::hint::black_box;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use bench_core::criterion_main;
 use bench_core::latency::LatencyRecorder;
 use bench_core::load::{self, LoadConfig, LoadReport, RateSchedule, Request, from_fn};
 use bench_core::resource::ResourceSampler;
 use bench_core::results::{ResultsDir, baseline_from_args};
-use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group};
 
 fn recorder(c: &mut Criterion) {
     let mut g = c.benchmark_group("recorder");
@@ -123,4 +124,5 @@ fn write_metrics(report: &LoadReport, resources: bench_core::resource::ResourceR
 }
 
 criterion_group!(benches, recorder, generator);
+// noisegate's drop-in for criterion's: gates `cargo bench -- --baseline NAME`.
 criterion_main!(benches);

@@ -21,6 +21,8 @@ use workloads::suite::{self, RunOptions};
 static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
 
 fn main() {
+    // Benchmarks written after this instant are the ones this run measured (for the gate).
+    let started = std::time::SystemTime::now();
     let opts = RunOptions::from_env();
     let cwd = std::env::current_dir().unwrap_or_default();
     let targets = Targets::discover(&cwd).unwrap_or_else(|e| {
@@ -36,4 +38,6 @@ fn main() {
     let mut c = Criterion::default().with_profiler(FlamegraphProfiler::new(997)).configure_from_args();
     suite::scalability::scalability(&mut c, &rt, "orchestrator", NativeSystem::new);
     c.final_summary();
+    // With `--baseline NAME`, judge this run against NAME and exit 1 on a confident regression.
+    std::process::exit(bench_core::gate::after_bench(started));
 }

@@ -11,8 +11,12 @@ use workloads::orchestrator::NativeSystem;
 use workloads::suite;
 
 fn main() {
+    // Benchmarks written after this instant are the ones this run measured (for the gate).
+    let started = std::time::SystemTime::now();
     let mut c = Criterion::default().with_profiler(FlamegraphProfiler::new(997)).configure_from_args();
     let rt = suite::runtime();
     suite::throughput::throughput(&mut c, &rt, "orchestrator", NativeSystem::new);
     c.final_summary();
+    // With `--baseline NAME`, judge this run against NAME and exit 1 on a confident regression.
+    std::process::exit(bench_core::gate::after_bench(started));
 }

@@ -2,12 +2,20 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Benchmarks you can trust on a noisy CI machine.
 ///
-/// Exit codes: 0 = success; 1 = the check failed (a metric graded critical); 2 = error (bad
-/// arguments, missing or corrupt files, invalid configuration — the message names the path).
+/// Exit codes (every command): 0 = success, no confident regression; 1 = the check failed (a
+/// confident regression, or a metric graded critical); 2 = error, the run cannot be judged (bad
+/// arguments, missing or corrupt files, unknown baseline — the message names the path and the fix).
+///
+/// Typical flows:
+///   cargo bench -- --save-baseline main            # on main
+///   cargo bench -- --baseline main                 # on a branch: criterion runs, then the gate
+///   noisegate compare --base main                  # judge criterion's latest run against main
+///   noisegate ab --base origin/main -- --quick     # interleaved A/B of two revisions (CI)
+///   noisegate calibrate --runs 10                  # learn each benchmark's run-to-run noise
 #[derive(Debug, Parser)]
 #[command(name = "noisegate", version, about, long_about, propagate_version = true)]
 pub struct Cli {
@@ -47,6 +55,208 @@ pub enum Command {
         #[arg(long = "set", value_name = "NAME")]
         sets: Vec<String>,
     },
+    /// Judge benchmark results of two sides (rounds of criterion baselines) for regressions.
+    ///
+    /// Each name is a criterion baseline (from `cargo bench -- --save-baseline NAME`) or a
+    /// committed baseline file `baselines/NAME.json`; several comma-separated names on a side are
+    /// rounds (separate runs), which is what lets the gate measure run-to-run noise. Head defaults
+    /// to criterion's latest run (`new`). Noise learned by `noisegate calibrate` is picked up
+    /// from the nearest `baselines/calibration.json`. noisegate's own scenario results
+    /// (target/noisegate/**/NAME/metrics.json) are judged too, each metric in its own direction.
+    ///
+    /// Examples:
+    ///   noisegate compare --base main
+    ///   noisegate compare --base b1,b2,b3 --head h1,h2,h3 --threshold 2
+    ///   noisegate compare --base main --format markdown --output comment.md
+    ///
+    /// Exit: 0 no confident regression; 1 a confident regression; 2 error or unjudgeable rows.
+    Compare {
+        /// Base rounds: baseline names, comma-separated.
+        #[arg(long, value_name = "NAME[,NAME…]", value_delimiter = ',', required = true)]
+        base: Vec<String>,
+        /// Head rounds (default: criterion's latest run, `new`).
+        #[arg(long, value_name = "NAME[,NAME…]", value_delimiter = ',')]
+        head: Vec<String>,
+        #[command(flatten)]
+        locations: Locations,
+        #[command(flatten)]
+        gate: GateArgs,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+    /// Measure each benchmark's run-to-run noise with A/A runs and store it for the gate.
+    ///
+    /// Builds the bench targets once, runs them --runs times (each run a separate process,
+    /// saved as criterion baseline `noisegate-cal-<i>`), and writes the per-benchmark standard
+    /// deviation across runs to baselines/calibration.json (atomically). Prints the smallest
+    /// change each benchmark can reliably show. Use --from to calibrate from runs you already
+    /// saved instead of running anything. Noise drifts over hours: calibrating from runs spread
+    /// over time gives a more honest floor than one burst.
+    ///
+    /// Examples:
+    ///   noisegate calibrate --runs 10 -- --quick
+    ///   noisegate calibrate --bench throughput --runs 20
+    ///   noisegate calibrate --from r1,r2,r3,r4,r5
+    Calibrate {
+        /// Number of A/A runs (at least 3; 10 or more recommended).
+        #[arg(long, default_value_t = 10, value_name = "N")]
+        runs: usize,
+        /// Use these existing criterion baselines as the runs instead of running benches.
+        #[arg(long, value_name = "NAME[,NAME…]", value_delimiter = ',', conflicts_with = "runs")]
+        from: Vec<String>,
+        /// Where to write the calibration (default: baselines/calibration.json in the workspace).
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        #[command(flatten)]
+        build: BuildArgs,
+        #[command(flatten)]
+        locations: Locations,
+        #[command(flatten)]
+        gate: GateArgs,
+        /// Arguments for the bench executables (criterion flags and a name filter).
+        #[arg(last = true, value_name = "BENCH_ARGS")]
+        bench_args: Vec<String>,
+    },
+    /// A/B-test the working tree against a git revision with interleaved runs (the CI flow).
+    ///
+    /// Checks GIT_REV out into a git worktree, builds both trees' bench targets (sharing the
+    /// target directory, so dependencies build once), then runs the two sides alternately in
+    /// ABBA order so that slow drift of the machine hits both equally. Each run is a round saved
+    /// as criterion baselines `ab-base-<i>` / `ab-head-<i>` under target/noisegate/ab/criterion.
+    /// Benchmarks still inconclusive after --rounds get extra rounds, up to --max-rounds.
+    ///
+    /// Examples:
+    ///   noisegate ab --base origin/main -- --quick
+    ///   noisegate ab --base HEAD~1 --bench throughput --rounds 6 -- route_1to1
+    ///   noisegate ab --base origin/main --format markdown --output comment.md
+    Ab {
+        /// The base revision (branch, tag, commit).
+        #[arg(long, value_name = "GIT_REV")]
+        base: String,
+        /// Rounds per side (at least 2).
+        #[arg(long, default_value_t = 5, value_name = "N")]
+        rounds: usize,
+        /// Upper limit of rounds per side for benchmarks that stay inconclusive or too noisy.
+        #[arg(long, value_name = "N")]
+        max_rounds: Option<usize>,
+        #[command(flatten)]
+        build: BuildArgs,
+        #[command(flatten)]
+        gate: GateArgs,
+        #[command(flatten)]
+        output: OutputArgs,
+        /// Arguments for the bench executables (criterion flags and a name filter).
+        #[arg(last = true, value_name = "BENCH_ARGS")]
+        bench_args: Vec<String>,
+    },
+    /// Export a criterion baseline to a committed file, or import one back.
+    #[command(subcommand)]
+    Baseline(BaselineCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BaselineCommand {
+    /// Write criterion baseline NAME (and noisegate results saved under NAME) to
+    /// baselines/NAME.json, with the machine fingerprint. Atomic: on any error the existing
+    /// file is left as it was.
+    ///
+    /// Example: cargo bench -- --save-baseline main && noisegate baseline export main
+    Export {
+        /// Baseline name.
+        name: String,
+        /// Directory of committed baselines.
+        #[arg(long, default_value = "baselines", value_name = "DIR")]
+        dir: PathBuf,
+        #[command(flatten)]
+        locations: Locations,
+    },
+    /// Write baselines/NAME.json (or FILE) back into criterion's directory, so that
+    /// `cargo bench -- --baseline NAME` and `noisegate compare --base NAME` use it.
+    ///
+    /// Example: noisegate baseline import main && cargo bench -- --baseline main
+    Import {
+        /// Baseline name (reads DIR/NAME.json) or a path to a baseline file.
+        name: String,
+        /// Import under another name.
+        #[arg(long = "as", value_name = "NAME")]
+        as_name: Option<String>,
+        /// Directory of committed baselines.
+        #[arg(long, default_value = "baselines", value_name = "DIR")]
+        dir: PathBuf,
+        #[command(flatten)]
+        locations: Locations,
+    },
+}
+
+/// Where results live.
+#[derive(Debug, Clone, Args)]
+pub struct Locations {
+    /// criterion's output directory (default: $CRITERION_HOME, else the cargo target dir's
+    /// `criterion`).
+    #[arg(long, value_name = "DIR")]
+    pub criterion_dir: Option<PathBuf>,
+    /// noisegate's results directory (default: $NOISEGATE_DIR, else target/noisegate).
+    #[arg(long, value_name = "DIR")]
+    pub results_dir: Option<PathBuf>,
+}
+
+/// Settings of the gate's statistics.
+#[derive(Debug, Clone, Args)]
+pub struct GateArgs {
+    /// Minimum effect in percent: smaller changes never fail the gate.
+    #[arg(long, default_value_t = 3.0, value_name = "PCT")]
+    pub threshold: f64,
+    /// Test level and suite-wide false-discovery rate (intervals are at 1 − alpha).
+    #[arg(long, default_value_t = 0.01, value_name = "P")]
+    pub alpha: f64,
+    /// Calibration file (default: the nearest baselines/calibration.json).
+    #[arg(long, value_name = "FILE", conflicts_with = "no_calibration")]
+    pub calibration: Option<PathBuf>,
+    /// Ignore any stored calibration.
+    #[arg(long)]
+    pub no_calibration: bool,
+}
+
+/// Which bench targets to build and run.
+#[derive(Debug, Clone, Args)]
+pub struct BuildArgs {
+    /// Only this bench target (repeatable; default: all bench targets).
+    #[arg(long = "bench", value_name = "NAME")]
+    pub benches: Vec<String>,
+    /// Only this package of the workspace.
+    #[arg(long, short = 'p', value_name = "SPEC")]
+    pub package: Option<String>,
+}
+
+/// How results are printed.
+#[derive(Debug, Clone, Args)]
+pub struct OutputArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = FormatArg::Text)]
+    pub format: FormatArg,
+    /// Write the output to FILE (atomically) instead of stdout; the text table still goes to
+    /// stdout.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Colour the terminal table.
+    #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
+    pub color: ColorArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    Text,
+    Markdown,
+    Json,
+    Bmf,
+    GithubBenchmark,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorArg {
+    Auto,
+    Always,
+    Never,
 }
 
 #[cfg(test)]

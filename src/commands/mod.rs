@@ -1,6 +1,12 @@
 //! Each subcommand as a pipeline of named steps returning an [`Outcome`].
 
+mod ab;
+mod baseline;
+mod benches;
+mod calibrate;
+mod compare;
 mod grade;
+mod judge;
 mod targets;
 
 use std::path::Path;
@@ -9,7 +15,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use bench_core::targets::Targets;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{BaselineCommand, Cli, Command};
 
 /// Exit code of a run that could not be judged (see the crate docs).
 pub const EXIT_ERROR: u8 = 2;
@@ -19,8 +25,20 @@ pub const EXIT_ERROR: u8 = 2;
 pub enum Outcome {
     /// Nothing failed the check.
     Passed,
-    /// The check failed (critical grade).
+    /// The check failed (a confident regression, or a critical grade).
     CheckFailed,
+    /// Some benchmarks could not be judged (the report says which); exit 2.
+    CannotJudge,
+}
+
+impl From<bench_core::gate::Outcome> for Outcome {
+    fn from(o: bench_core::gate::Outcome) -> Self {
+        match o {
+            bench_core::gate::Outcome::Passed => Outcome::Passed,
+            bench_core::gate::Outcome::Regressed => Outcome::CheckFailed,
+            bench_core::gate::Outcome::CannotJudge => Outcome::CannotJudge,
+        }
+    }
 }
 
 impl Outcome {
@@ -28,6 +46,7 @@ impl Outcome {
         match self {
             Outcome::Passed => ExitCode::SUCCESS,
             Outcome::CheckFailed => ExitCode::from(1),
+            Outcome::CannotJudge => ExitCode::from(EXIT_ERROR),
         }
     }
 }
@@ -36,6 +55,35 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
         Command::Targets { config, metrics } => targets::run(config.as_deref(), metrics),
         Command::Grade { files, config, sets } => grade::run(&files, config.as_deref(), &sets),
+        Command::Compare { base, head, locations, gate, output } => {
+            compare::run(&base, &head, &locations, &gate, &output)
+        }
+        Command::Calibrate { runs, from, output, build, locations, gate, bench_args } => {
+            calibrate::run(calibrate::CalibrateArgs {
+                runs,
+                from: &from,
+                output,
+                build: &build,
+                locations: &locations,
+                gate: &gate,
+                bench_args: &bench_args,
+            })
+        }
+        Command::Ab { base, rounds, max_rounds, build, gate, output, bench_args } => ab::run(ab::AbArgs {
+            base: &base,
+            rounds,
+            max_rounds,
+            build: &build,
+            gate: &gate,
+            output: &output,
+            bench_args: &bench_args,
+        }),
+        Command::Baseline(BaselineCommand::Export { name, dir, locations }) => {
+            baseline::export(&name, &dir, &locations)
+        }
+        Command::Baseline(BaselineCommand::Import { name, as_name, dir, locations }) => {
+            baseline::import(&name, as_name.as_deref(), &dir, &locations)
+        }
     }
 }
 

@@ -11,6 +11,8 @@
 //!   catalogue of gradeable metrics.
 //! - [`targets`] — performance targets from `noisegate.toml` and grading.
 //! - [`results`] — the `target/noisegate/` layout and atomic JSON writes.
+//! - [`report`] — a gate comparison as a terminal table, PR comment, JSON, BMF or
+//!   github-action-benchmark input.
 //! - [`load`] — the open-loop, coordinated-omission-free load generator.
 //! - [`profile`] — CPU flamegraphs for criterion benches (`--profile-time`), unix only.
 //! - [`units`] — newtypes that carry units.
@@ -18,12 +20,17 @@
 #![warn(missing_docs)]
 
 pub mod alloc;
+pub mod baseline;
+pub mod criterion;
+pub mod gate;
 pub mod latency;
 pub mod load;
 pub mod metrics;
 #[cfg(unix)]
 pub mod profile;
+pub mod report;
 pub mod resource;
 pub mod results;
+mod stats;
 pub mod targets;
 pub mod units;

@@ -1,0 +1,315 @@
+//! The experiment driver: runs the variants round by round, then scores both gates.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use bench_core::baseline::Fingerprint;
+use bench_core::criterion::CriterionDir;
+use bench_core::gate::{Calibration, GateConfig, NoiseEstimate, Row, Series, Unit, Verdict, judge};
+use bench_core::results::{ResultsDir, write_atomic};
+
+const KERNELS: [&str; 3] = ["accuracy/cpu", "accuracy/memory", "accuracy/alloc"];
+/// Variants after `base`, with their extra work in percent.
+const VARIANTS: [(&str, u64); 5] = [("cal", 0), ("aa", 0), ("p2", 2), ("p5", 5), ("p10", 10)];
+const TESTED: [(&str, &str); 4] = [("aa", "A/A (0 %)"), ("p2", "+2 %"), ("p5", "+5 %"), ("p10", "+10 %")];
+/// Rounds a side of a comparison, and the most a suspect may get (the `ab` defaults).
+const ROUNDS: usize = 5;
+const MAX_ROUNDS: usize = 10;
+
+struct Settings {
+    rounds: usize,
+    draws: usize,
+    seed: u64,
+}
+
+fn parse(args: Vec<String>) -> anyhow::Result<Settings> {
+    let mut s = Settings { rounds: 30, draws: 400, seed: 0x5EED };
+    let mut it = args.into_iter();
+    while let Some(a) = it.next() {
+        let mut num = |flag: &str| -> anyhow::Result<u64> {
+            it.next().and_then(|v| v.parse().ok()).with_context(|| format!("{flag} needs a whole number"))
+        };
+        match a.as_str() {
+            "--bench" => {}
+            "--quick" => s.rounds = 12,
+            "--rounds" => s.rounds = num("--rounds")? as usize,
+            "--draws" => s.draws = num("--draws")? as usize,
+            "--seed" => s.seed = num("--seed")?,
+            other => eprintln!(
+                "gate_accuracy: ignoring argument `{other}` (this target takes --quick, --rounds N, --draws N, --seed N)"
+            ),
+        }
+    }
+    if s.rounds < MAX_ROUNDS + 2 {
+        bail!("--rounds {} is too few: comparisons draw up to {MAX_ROUNDS} of them (use 12 or more)", s.rounds);
+    }
+    Ok(s)
+}
+
+/// What criterion printed for one benchmark of a `--baseline` run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CriterionSays {
+    Regressed,
+    Improved,
+    NoChange,
+}
+
+/// Criterion's verdict per benchmark id from its terminal output.
+fn criterion_verdicts(stdout: &str) -> BTreeMap<String, CriterionSays> {
+    let mut out = BTreeMap::new();
+    let mut current: Option<String> = None;
+    for line in stdout.lines() {
+        if !line.starts_with(char::is_whitespace) && line.contains("time:") {
+            current = line.split_whitespace().next().map(str::to_owned);
+        } else if let Some(id) = &current {
+            let says = if line.contains("Performance has regressed") {
+                Some(CriterionSays::Regressed)
+            } else if line.contains("Performance has improved") {
+                Some(CriterionSays::Improved)
+            } else if line.contains("No change in performance") || line.contains("Change within noise threshold") {
+                Some(CriterionSays::NoChange)
+            } else {
+                None
+            };
+            if let Some(s) = says {
+                out.insert(id.clone(), s);
+            }
+        }
+    }
+    out
+}
+
+/// splitmix64: a deterministic stream for choosing which rounds a comparison draws.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn shuffle(&mut self, v: &mut [usize]) {
+        for i in (1..v.len()).rev() {
+            v.swap(i, (self.next() % (i as u64 + 1)) as usize);
+        }
+    }
+}
+
+fn run_child(home: &Path, pct: u64, flag: &str, baseline: &str) -> anyhow::Result<(String, f64)> {
+    let exe = std::env::current_exe().context("cannot find this executable")?;
+    let started = Instant::now();
+    let out = Command::new(exe)
+        .args(["--bench", flag, baseline])
+        .env(super::CHILD, pct.to_string())
+        .env("CRITERION_HOME", home)
+        .output()
+        .context("cannot run a variant")?;
+    if !out.status.success() {
+        bail!("variant +{pct} % ({flag} {baseline}) failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    Ok((String::from_utf8_lossy(&out.stdout).into_owned(), started.elapsed().as_secs_f64()))
+}
+
+/// Criterion wrote the latest run to `new`; keep it under the variant's round name.
+fn keep_as(home: &Path, name: &str) -> anyhow::Result<()> {
+    for k in KERNELS {
+        let dir = home.join(k);
+        let to = dir.join(name);
+        if to.exists() {
+            std::fs::remove_dir_all(&to)?;
+        }
+        std::fs::rename(dir.join("new"), &to).with_context(|| format!("cannot keep {}", to.display()))?;
+    }
+    Ok(())
+}
+
+pub fn run(args: Vec<String>) -> anyhow::Result<()> {
+    let s = parse(args)?;
+    let out_dir = ResultsDir::locate().root().join("gate_accuracy");
+    let home = out_dir.join("criterion");
+    if home.exists() {
+        std::fs::remove_dir_all(&home).with_context(|| format!("cannot clear {}", home.display()))?;
+    }
+    let mut said: BTreeMap<&str, Vec<BTreeMap<String, CriterionSays>>> = BTreeMap::new();
+    let mut seconds = Vec::new();
+    let started = Instant::now();
+    for r in 1..=s.rounds {
+        let (_, t) = run_child(&home, 0, "--save-baseline", &format!("base-{r}"))?;
+        seconds.push(t);
+        let mut order: Vec<(&str, u64)> = VARIANTS.to_vec();
+        order.rotate_left(r % VARIANTS.len());
+        for (v, pct) in order {
+            let (stdout, t) = run_child(&home, pct, "--baseline", &format!("base-{r}"))?;
+            seconds.push(t);
+            keep_as(&home, &format!("{v}-{r}"))?;
+            said.entry(v).or_default().push(criterion_verdicts(&stdout));
+        }
+        eprintln!("gate_accuracy: round {r}/{} done, {:.0} s elapsed", s.rounds, started.elapsed().as_secs_f64());
+    }
+    // A process runs the three kernels; a kernel's run costs a third of it.
+    let run_s = seconds.iter().sum::<f64>() / seconds.len() as f64 / KERNELS.len() as f64;
+
+    let dir = CriterionDir::at(&home);
+    let mut figures: BTreeMap<String, BTreeMap<&str, Vec<f64>>> = BTreeMap::new();
+    for r in 1..=s.rounds {
+        for v in std::iter::once("base").chain(VARIANTS.iter().map(|(v, _)| *v)) {
+            for run in dir.read_baseline(&format!("{v}-{r}"))? {
+                figures
+                    .entry(v.to_owned())
+                    .or_default()
+                    .entry(KERNELS.iter().find(|k| **k == run.id).copied().context("unexpected benchmark")?)
+                    .or_default()
+                    .push(run.typical);
+            }
+        }
+    }
+    let series = |v: &str, k: &str, idx: &[usize]| -> Series {
+        Series::lower_is_better(k, Unit::Nanoseconds, idx.iter().map(|&i| figures[v][k][i]).collect())
+    };
+    let all: Vec<usize> = (0..s.rounds).collect();
+    let cal_runs: Vec<Vec<Series>> =
+        all.iter().map(|&i| KERNELS.iter().map(|k| series("cal", k, &[i])).collect()).collect();
+    let cal = Calibration::from_runs(&cal_runs, Fingerprint::detect(), String::new())?;
+    let config = GateConfig::default();
+
+    let mut rng = Rng(s.seed);
+    let mut gate: BTreeMap<(&str, &str), (usize, usize, usize)> = BTreeMap::new(); // (regressed, improved, rounds used)
+    for (v, _) in TESTED {
+        for _ in 0..s.draws {
+            let mut perm = all.clone();
+            rng.shuffle(&mut perm);
+            let verdicts = gate_with_extra_rounds(&perm, v, &series, &cal.benchmarks, &config);
+            for (k, (verdict, used)) in verdicts {
+                let e = gate.entry((v, k)).or_default();
+                e.0 += usize::from(verdict == Verdict::Regressed);
+                e.1 += usize::from(verdict == Verdict::Improved);
+                e.2 += used;
+            }
+        }
+    }
+
+    let report = render(&s, run_s, &cal, &figures, &gate, &said);
+    print!("{report}");
+    std::fs::create_dir_all(&out_dir).ok();
+    let path = out_dir.join("report.md");
+    write_atomic(&path, report.as_bytes())?;
+    eprintln!("gate_accuracy: wrote {}", path.display());
+    Ok(())
+}
+
+/// One comparison as `noisegate ab` makes it: five rounds a side (the first five of `perm`),
+/// then one more round at a time for unresolved suspects, up to ten. Returns each kernel's
+/// verdict and the rounds a side it used.
+fn gate_with_extra_rounds<'k>(
+    perm: &[usize],
+    v: &str,
+    series: &dyn Fn(&str, &str, &[usize]) -> Series,
+    noise: &BTreeMap<String, NoiseEstimate>,
+    config: &GateConfig,
+) -> BTreeMap<&'k str, (Verdict, usize)> {
+    let mut used: BTreeMap<&str, usize> = KERNELS.iter().map(|k| (*k, ROUNDS)).collect();
+    loop {
+        let base: Vec<Series> = KERNELS.iter().map(|k| series("base", k, &perm[..used[k]])).collect();
+        let head: Vec<Series> = KERNELS.iter().map(|k| series(v, k, &perm[..used[k]])).collect();
+        let rows = judge(&base, &head, noise, config);
+        let mut suspects = Vec::new();
+        let mut result = BTreeMap::new();
+        for row in rows {
+            if let Row::Judged(j) = row {
+                let k = *KERNELS.iter().find(|k| **k == j.id).expect("kernel id");
+                if matches!(j.verdict, Verdict::Inconclusive | Verdict::TooNoisy)
+                    && j.change.estimate > 0.0
+                    && used[k] < MAX_ROUNDS
+                {
+                    suspects.push(k);
+                }
+                result.insert(k, (j.verdict, used[k]));
+            }
+        }
+        if suspects.is_empty() {
+            return result;
+        }
+        for k in suspects {
+            *used.get_mut(k).expect("kernel") += 1;
+        }
+    }
+}
+
+fn pct(n: usize, of: usize) -> String {
+    format!("{:.1} %", 100.0 * n as f64 / of.max(1) as f64)
+}
+
+fn render(
+    s: &Settings,
+    run_s: f64,
+    cal: &Calibration,
+    figures: &BTreeMap<String, BTreeMap<&str, Vec<f64>>>,
+    gate: &BTreeMap<(&str, &str), (usize, usize, usize)>,
+    said: &BTreeMap<&str, Vec<BTreeMap<String, CriterionSays>>>,
+) -> String {
+    let fp = &cal.fingerprint;
+    let mut o = String::new();
+    o.push_str(&format!(
+        "Machine: {} ({} logical CPUs), {}, {}. {} rounds; each kernel run = {:.2} s of wall-clock bench time on average (0.5 s warm-up + 1 s measurement + analysis).\n\n",
+        fp.cpu_model, fp.logical_cpus, fp.os, fp.rustc, s.rounds, run_s
+    ));
+    o.push_str("| benchmark | true change | noisegate regressed | noisegate improved | noisegate bench time | criterion \"regressed\" | criterion regressed or improved | criterion bench time |\n");
+    o.push_str("|---|---|---|---|---|---|---|---|\n");
+    let mut totals: BTreeMap<&str, (usize, usize, usize, usize, usize)> = BTreeMap::new();
+    for k in KERNELS {
+        for (v, label) in TESTED {
+            let (reg, imp, used) = gate[&(v, k)];
+            let n = s.draws;
+            let c = &said[v];
+            let c_reg = c.iter().filter(|m| m.get(k) == Some(&CriterionSays::Regressed)).count();
+            let c_any = c
+                .iter()
+                .filter(|m| matches!(m.get(k), Some(CriterionSays::Regressed | CriterionSays::Improved)))
+                .count();
+            let t = totals.entry(v).or_default();
+            *t = (t.0 + reg, t.1 + imp, t.2 + n, t.3 + c_reg, t.4 + c_any);
+            o.push_str(&format!(
+                "| {k} | {label} | {} | {} | {:.1} s ({:.1} rounds a side) | {} | {} | {:.1} s |\n",
+                pct(reg, n),
+                pct(imp, n),
+                2.0 * used as f64 / n as f64 * run_s,
+                used as f64 / n as f64,
+                pct(c_reg, c.len()),
+                pct(c_any, c.len()),
+                2.0 * run_s
+            ));
+        }
+    }
+    for (v, label) in TESTED {
+        let (reg, imp, n, c_reg, c_any) = totals[v];
+        let c_n = said[v].len() * KERNELS.len();
+        o.push_str(&format!(
+            "| **all three** | {label} | **{}** | {} | | **{}** | {} | |\n",
+            pct(reg, n),
+            pct(imp, n),
+            pct(c_reg, c_n),
+            pct(c_any, c_n)
+        ));
+    }
+    o.push_str(&format!(
+        "\nnoisegate: {} comparisons per row, each drawing its rounds at random (seed {}) from the {} rounds, so the effective sample size is about {} independent rounds, not {}. criterion: one comparison per round ({} per row), each head run against that round's base.\n\n",
+        s.draws, s.seed, s.rounds, s.rounds, s.draws, s.rounds
+    ));
+    o.push_str("Run-to-run noise (calibration from the `cal` runs) and the realised effect of +10 % work:\n\n| benchmark | run-to-run sd | +10 % units measured as |\n|---|---|---|\n");
+    for k in KERNELS {
+        let ratio = geo(&figures["p10"][k]) / geo(&figures["base"][k]) - 1.0;
+        let sd = cal.benchmarks.get(k).map(|n| format!("{:.2} %", 100.0 * n.run_sd)).unwrap_or_else(|| "n/a".into());
+        o.push_str(&format!("| {k} | {sd} | {:+.1} % |\n", 100.0 * ratio));
+    }
+    o
+}
+
+fn geo(v: &[f64]) -> f64 {
+    (v.iter().map(|x| x.ln()).sum::<f64>() / v.len() as f64).exp()
+}

@@ -1,0 +1,123 @@
+//! Stored per-benchmark noise: `baselines/calibration.json`, written by `noisegate calibrate`
+//! from A/A runs and picked up by every later comparison in the same project.
+//!
+//! The file is versioned and carries the fingerprint of the machine it was measured on; noise
+//! measured elsewhere is still used, but the comparison warns about it.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::Series;
+use super::decide::estimate_noise;
+use crate::baseline::Fingerprint;
+use crate::results::{ResultsError, write_json_atomic};
+
+/// File name of the calibration inside a project's `baselines/` directory.
+pub const CALIBRATION_FILE: &str = "calibration.json";
+
+/// Version of the calibration layout written by this build.
+pub const CALIBRATION_SCHEMA: u32 = 1;
+
+/// Between-run noise of one benchmark, learned from A/A runs.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct NoiseEstimate {
+    /// Standard deviation of the log figure across runs (≈ relative standard deviation).
+    pub run_sd: f64,
+    /// Runs it was estimated from (after setting aside outlier runs); at least 3.
+    pub runs: usize,
+}
+
+impl NoiseEstimate {
+    /// Degrees of freedom of the estimate, for Student's t.
+    pub fn degrees_of_freedom(&self) -> f64 {
+        self.runs.saturating_sub(1).max(1) as f64
+    }
+}
+
+/// The calibration file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Calibration {
+    /// Layout version, [`CALIBRATION_SCHEMA`].
+    pub schema_version: u32,
+    /// When it was measured, RFC 3339 UTC.
+    pub created: String,
+    /// The machine it was measured on.
+    pub fingerprint: Fingerprint,
+    /// Runs performed.
+    pub runs: usize,
+    /// Noise per benchmark id.
+    pub benchmarks: BTreeMap<String, NoiseEstimate>,
+}
+
+/// A calibration file could not be read or written.
+#[derive(Debug, thiserror::Error)]
+pub enum CalibrationError {
+    /// Reading, decoding or writing failed.
+    #[error(transparent)]
+    Results(#[from] ResultsError),
+    /// Written by a noisegate with another layout.
+    #[error(
+        "{path} has schema_version {found}; this noisegate reads version {CALIBRATION_SCHEMA} (re-run `noisegate calibrate`)"
+    )]
+    Schema {
+        /// The file.
+        path: PathBuf,
+        /// Version found.
+        found: u64,
+    },
+    /// Too few A/A runs to estimate anything.
+    #[error(
+        "calibration needs at least 3 runs of each benchmark, got {runs} (use --runs 3 or more; 10+ gives a usable estimate)"
+    )]
+    TooFewRuns {
+        /// Runs given.
+        runs: usize,
+    },
+}
+
+impl Calibration {
+    /// Estimates each benchmark's noise from A/A runs: `runs[r]` holds every benchmark's
+    /// figure in run `r` (one-round [`Series`]). Benchmarks seen in fewer than 3 valid runs are
+    /// left out.
+    pub fn from_runs(
+        runs: &[Vec<Series>],
+        fingerprint: Fingerprint,
+        created: String,
+    ) -> Result<Self, CalibrationError> {
+        if runs.len() < 3 {
+            return Err(CalibrationError::TooFewRuns { runs: runs.len() });
+        }
+        let mut by_id: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
+        for run in runs {
+            for s in run {
+                by_id.entry(s.id.as_str()).or_default().extend(s.rounds.iter().copied());
+            }
+        }
+        let benchmarks = by_id.into_iter().filter_map(|(id, v)| Some((id.to_owned(), estimate_noise(&v)?))).collect();
+        Ok(Calibration { schema_version: CALIBRATION_SCHEMA, created, fingerprint, runs: runs.len(), benchmarks })
+    }
+
+    /// Reads a calibration file, checking its version first.
+    pub fn load(path: &Path) -> Result<Self, CalibrationError> {
+        let value: serde_json::Value = crate::results::read_json(path)?;
+        let found = value.get("schema_version").and_then(serde_json::Value::as_u64).unwrap_or(0);
+        if found != u64::from(CALIBRATION_SCHEMA) {
+            return Err(CalibrationError::Schema { path: path.into(), found });
+        }
+        serde_json::from_value(value)
+            .map_err(|source| ResultsError::Json { path: path.into(), source })
+            .map_err(CalibrationError::from)
+    }
+
+    /// Writes the file atomically.
+    pub fn save(&self, path: &Path) -> Result<(), CalibrationError> {
+        Ok(write_json_atomic(path, self)?)
+    }
+
+    /// The nearest `baselines/calibration.json` from `start` upwards, if any.
+    pub fn discover(start: &Path) -> Option<PathBuf> {
+        start.ancestors().map(|d| d.join("baselines").join(CALIBRATION_FILE)).find(|p| p.is_file())
+    }
+}

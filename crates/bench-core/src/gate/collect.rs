@@ -1,0 +1,152 @@
+//! Gathering a side: criterion baselines and noisegate `SystemMetrics` saved under the same
+//! names, turned into one [`Series`] per benchmark with one figure per name (round).
+//!
+//! Criterion figures are the median time per iteration over the run's samples (criterion's
+//! own "median" estimate, recomputed from `sample.json`). Scenario results contribute the
+//! metrics in [`GATED_METRICS`], each in its catalogue direction; their id is
+//! `<scenario id>/<metric key>`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use super::{Series, Unit};
+use crate::criterion::{CriterionDir, CriterionError};
+use crate::metrics::Metric;
+use crate::results::{ResultsDir, ResultsError, read_system_metrics};
+
+/// The scenario metrics the gate judges: rates, latency percentiles and memory, which are
+/// positive whenever measured. Error rates (often exactly zero) are graded against targets
+/// instead, since a ratio of zeros means nothing.
+pub const GATED_METRICS: &[Metric] = &[
+    Metric::RequestsPerSecond,
+    Metric::OperationsPerSecond,
+    Metric::MessagesPerSecond,
+    Metric::LatencyP50Ms,
+    Metric::LatencyP99Ms,
+    Metric::LatencyP999Ms,
+    Metric::MemoryPeakMb,
+    Metric::AgentSpawnMs,
+    Metric::MemoryPerAgentMb,
+];
+
+/// One side of a comparison, gathered.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SideData {
+    /// The baseline names read, in round order.
+    pub names: Vec<String>,
+    /// One series per benchmark.
+    pub series: Vec<Series>,
+    /// Criterion on-disk format generations seen (more than one = mixed criterion versions).
+    pub formats: BTreeSet<String>,
+}
+
+/// A side could not be gathered.
+#[derive(Debug, thiserror::Error)]
+pub enum CollectError {
+    /// Reading criterion's files failed.
+    #[error(transparent)]
+    Criterion(#[from] CriterionError),
+    /// Reading a scenario result failed.
+    #[error(transparent)]
+    Results(#[from] ResultsError),
+    /// A directory under the results root could not be listed.
+    #[error("cannot list {path}: {source}")]
+    Walk {
+        /// The directory.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+}
+
+/// Reads every round of a side. `since` keeps only benchmarks whose results were written at or
+/// after that time (the benchmarks a process just ran).
+pub fn collect_side(
+    criterion: &CriterionDir,
+    results: &ResultsDir,
+    names: &[String],
+    since: Option<SystemTime>,
+) -> Result<SideData, CollectError> {
+    let mut by_id: BTreeMap<String, Series> = BTreeMap::new();
+    let mut formats = BTreeSet::new();
+    for name in names {
+        let metrics = scenario_metrics(results.root(), name, since)?;
+        let runs = match criterion.read_baseline(name) {
+            Ok(runs) => runs,
+            // A name that only scenario targets saved is a valid side.
+            Err(CriterionError::UnknownBaseline { .. } | CriterionError::MissingRoot { .. }) if !metrics.is_empty() => {
+                Vec::new()
+            }
+            Err(e) => return Err(e.into()),
+        };
+        for run in runs.into_iter().filter(|r| since.is_none_or(|t| r.modified >= t)) {
+            formats.insert(run.format.to_string());
+            by_id
+                .entry(run.id.clone())
+                .or_insert_with(|| Series::lower_is_better(run.id.clone(), Unit::Nanoseconds, Vec::new()))
+                .rounds
+                .push(run.typical);
+        }
+        for (id, metric, value) in metrics {
+            by_id
+                .entry(id.clone())
+                .or_insert_with(|| Series {
+                    id,
+                    unit: Unit::Metric(metric.unit().to_owned()),
+                    direction: metric.direction(),
+                    rounds: Vec::new(),
+                })
+                .rounds
+                .push(value);
+        }
+    }
+    Ok(SideData { names: names.to_vec(), series: by_id.into_values().collect(), formats })
+}
+
+/// `(series id, metric, value)` for every gated metric of every `metrics.json` saved under
+/// baseline `name` anywhere below `root`.
+fn scenario_metrics(
+    root: &Path,
+    name: &str,
+    since: Option<SystemTime>,
+) -> Result<Vec<(String, Metric, f64)>, CollectError> {
+    let mut files = Vec::new();
+    find_metrics_files(root, name, &mut files)?;
+    if let Some(t) = since {
+        files.retain(|f| std::fs::metadata(f).and_then(|m| m.modified()).is_ok_and(|m| m >= t));
+    }
+    let mut out = Vec::new();
+    for file in files {
+        let m = read_system_metrics(&file)?;
+        for &metric in GATED_METRICS {
+            if let Some(v) = m.value(metric) {
+                out.push((format!("{}/{}", m.name, metric.key()), metric, v));
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn find_metrics_files(dir: &Path, name: &str, out: &mut Vec<PathBuf>) -> Result<(), CollectError> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(source) => return Err(CollectError::Walk { path: dir.into(), source }),
+    };
+    for entry in entries {
+        let entry = entry.map_err(|source| CollectError::Walk { path: dir.into(), source })?;
+        let path = entry.path();
+        if !entry.file_type().map(|t| t.is_dir()).unwrap_or(false) {
+            continue;
+        }
+        let file = path.join("metrics.json");
+        if entry.file_name() == name && file.is_file() {
+            out.push(file);
+        } else {
+            find_metrics_files(&path, name, out)?;
+        }
+    }
+    out.sort();
+    Ok(())
+}

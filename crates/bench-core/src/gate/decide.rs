@@ -1,0 +1,270 @@
+//! The decision: a pure function from two sides' rounds (plus calibrated noise) to rows.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use super::{Change, Judgement, NoiseEstimate, NoiseFloor, NoiseSource, Row, Series, SideSummary, Verdict};
+use crate::metrics::Direction;
+use crate::stats::{benjamini_hochberg, mad_sd, mean, median, normal_quantile, sample_sd, t_cdf, t_quantile};
+
+/// Between-run standard deviation assumed when it can be neither measured (one round per side)
+/// nor looked up (no calibration): 2 %, the middle of what `gate-noise.md` measured on the
+/// project's 2-core machine (CPU-bound 0.5 %, allocation-heavy 1 %, memory-bound 3 %).
+/// Outputs label it "assumed"; `noisegate calibrate` replaces it with a measurement.
+pub const ASSUMED_RUN_SD: f64 = 0.02;
+
+/// A round further than this many robust standard deviations from its side's median is an
+/// outlier run. Four keeps every round of a normal sample of ≤ 100 with probability > 99 %,
+/// yet catches the 10–40 % excursions seen about once in thirty to sixty runs.
+pub const OUTLIER_SDS: f64 = 4.0;
+
+/// Outlier detection never uses a scale below 1 %: with three rounds, two nearly equal figures
+/// would otherwise make an ordinary third one look wild.
+const MIN_OUTLIER_SCALE: f64 = 0.01;
+
+/// Settings of a judgement. Construct with [`GateConfig::new`], which checks the invariants.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct GateConfig {
+    /// Minimum effect, as a fraction (0.03 = 3 %); 0 < threshold < 1.
+    pub threshold: f64,
+    /// Two-sided test level and Benjamini–Hochberg false-discovery rate; intervals are at
+    /// 1 − alpha. 0 < alpha < 0.5.
+    pub alpha: f64,
+    /// Probability with which a change of the noise floor's size is detected; alpha < power < 1.
+    pub power: f64,
+}
+
+impl Default for GateConfig {
+    /// Threshold 3 %, alpha 1 %, power 95 %.
+    ///
+    /// * 3 %: the smallest round figure that the CPU-bound and allocation-heavy benchmarks of
+    ///   `gate-noise.md` (between-run sd 0.5 % and 1 %) resolve with five rounds a side (noise
+    ///   floors ≈ 1.3 % and 2.7 %), while staying under the 5 % slowdowns users ask a gate to
+    ///   catch. Smaller changes are within what unrelated code-layout shifts cause (Mytkowicz et
+    ///   al., ASPLOS 2009), so failing a build for them would blame the wrong change.
+    /// * alpha 1 %: the false-alarm goal is ≤ 1 % of A/A comparisons.
+    /// * power 95 %: the detection goal for +5 % is ≥ 95 %.
+    fn default() -> Self {
+        GateConfig { threshold: 0.03, alpha: 0.01, power: 0.95 }
+    }
+}
+
+/// A [`GateConfig`] value is out of range.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{field} = {value} is out of range: {expected}")]
+pub struct ConfigError {
+    /// The field.
+    pub field: &'static str,
+    /// The value given.
+    pub value: f64,
+    /// The allowed range, in words.
+    pub expected: &'static str,
+}
+
+impl GateConfig {
+    /// Checks 0 < threshold < 1, 0 < alpha < 0.5 and alpha < power < 1.
+    pub fn new(threshold: f64, alpha: f64, power: f64) -> Result<Self, ConfigError> {
+        let check = |field, value: f64, ok: bool, expected| {
+            if ok { Ok(()) } else { Err(ConfigError { field, value, expected }) }
+        };
+        check("threshold", threshold, threshold > 0.0 && threshold < 1.0, "a fraction between 0 and 1 (0.03 = 3 %)")?;
+        check("alpha", alpha, alpha > 0.0 && alpha < 0.5, "between 0 and 0.5 (e.g. 0.01)")?;
+        check("power", power, power > alpha && power < 1.0, "between alpha and 1 (e.g. 0.95)")?;
+        Ok(GateConfig { threshold, alpha, power })
+    }
+}
+
+/// One side reduced: log figures with outliers set aside.
+struct Side {
+    rounds: usize,
+    kept: Vec<f64>,
+    outliers: Vec<usize>,
+}
+
+impl Side {
+    fn new(values: &[f64], calibrated_sd: Option<f64>) -> Side {
+        let logs: Vec<f64> = values.iter().map(|v| v.ln()).collect();
+        let mut outliers = Vec::new();
+        if logs.len() >= 3 {
+            let m = median(&logs);
+            let scale = mad_sd(&logs).max(calibrated_sd.unwrap_or(0.0)).max(MIN_OUTLIER_SCALE);
+            outliers = (0..logs.len()).filter(|&i| (logs[i] - m).abs() > OUTLIER_SDS * scale).collect();
+        }
+        let kept = logs.iter().enumerate().filter(|(i, _)| !outliers.contains(i)).map(|(_, x)| *x).collect();
+        Side { rounds: values.len(), kept, outliers }
+    }
+
+    fn summary(&self) -> SideSummary {
+        SideSummary { rounds: self.rounds, outliers: self.outliers.clone(), typical: mean(&self.kept).exp() }
+    }
+
+    fn sum_sq(&self) -> f64 {
+        let m = mean(&self.kept);
+        self.kept.iter().map(|x| (x - m).powi(2)).sum()
+    }
+}
+
+/// The statistics of one benchmark before the suite-wide correction.
+struct Tested {
+    judgement: Judgement,
+    /// Change of the cost (positive = worse), log scale.
+    cost: f64,
+    cost_lower: f64,
+    cost_upper: f64,
+    floor_log: f64,
+}
+
+fn test_one(id: &str, base: &Series, head: &Series, noise: Option<&NoiseEstimate>, config: &GateConfig) -> Tested {
+    let cal_sd = noise.map(|n| n.run_sd);
+    let (b, h) = (Side::new(&base.rounds, cal_sd), Side::new(&head.rounds, cal_sd));
+    let d = mean(&h.kept) - mean(&b.kept);
+    let df_measured = (b.kept.len() + h.kept.len()).saturating_sub(2);
+    let measured_sd = (df_measured > 0).then(|| ((b.sum_sq() + h.sum_sq()) / df_measured as f64).sqrt());
+
+    let (run_sd, df, source) = match (measured_sd, noise) {
+        (Some(m), Some(n)) if n.run_sd >= m => (n.run_sd, n.degrees_of_freedom(), NoiseSource::Calibrated),
+        (Some(m), _) => (m, df_measured as f64, NoiseSource::Measured),
+        (None, Some(n)) => (n.run_sd, n.degrees_of_freedom(), NoiseSource::Calibrated),
+        (None, None) => (ASSUMED_RUN_SD, f64::INFINITY, NoiseSource::Assumed),
+    };
+    let se = run_sd * (1.0 / b.kept.len() as f64 + 1.0 / h.kept.len() as f64).sqrt();
+    let t_crit = t_quantile(1.0 - config.alpha / 2.0, df);
+    let floor_log = (t_crit + normal_quantile(config.power)) * se;
+    let p_value = if se > 0.0 {
+        2.0 * (1.0 - t_cdf(d.abs() / se, df))
+    } else if d == 0.0 {
+        1.0 // identical deterministic figures (e.g. allocation counts): certainly no change
+    } else {
+        0.0 // deterministic figures that differ: certainly a change
+    };
+
+    let (lo, hi) = (d - t_crit * se, d + t_crit * se);
+    let sign = match base.direction {
+        Direction::Lower => 1.0,
+        Direction::Higher => -1.0,
+    };
+    let (cost_lower, cost_upper) = if sign > 0.0 { (lo, hi) } else { (-hi, -lo) };
+    let judgement = Judgement {
+        id: id.to_owned(),
+        unit: base.unit.clone(),
+        direction: base.direction,
+        base: b.summary(),
+        head: h.summary(),
+        change: Change { estimate: d.exp_m1(), lower: lo.exp_m1(), upper: hi.exp_m1(), confidence: 1.0 - config.alpha },
+        noise: NoiseFloor { run_sd, floor: floor_log.exp_m1(), source },
+        p_value,
+        significant: false,
+        verdict: Verdict::Inconclusive,
+    };
+    Tested { judgement, cost: sign * d, cost_lower, cost_upper, floor_log }
+}
+
+/// The verdict once the suite-wide correction has said whether the change is a discovery.
+fn verdict(t: &Tested, significant: bool, config: &GateConfig) -> Verdict {
+    let tau = config.threshold.ln_1p();
+    if significant && t.cost > tau {
+        Verdict::Regressed
+    } else if significant && t.cost < -tau {
+        Verdict::Improved
+    } else if t.cost_lower > -tau && t.cost_upper < tau {
+        Verdict::Unchanged
+    } else if t.floor_log > tau {
+        Verdict::TooNoisy
+    } else {
+        Verdict::Inconclusive
+    }
+}
+
+/// Why a series cannot be judged, if it cannot.
+fn invalid_reason(side: &str, s: &Series) -> Option<String> {
+    if s.rounds.is_empty() {
+        return Some(format!("{side} has no rounds"));
+    }
+    s.first_invalid().map(|(i, v)| format!("{side} round {} has figure {v} (must be finite and positive)", i + 1))
+}
+
+/// Judges every benchmark of `base` against `head`.
+///
+/// Benchmarks only in head are [`Row::Added`], only in base [`Row::Removed`]; a benchmark whose
+/// figures are unusable, or whose unit or direction differs between sides, is [`Row::Invalid`].
+/// `noise` maps benchmark ids to calibrated between-run noise. Rows come back in id order.
+pub fn judge(
+    base: &[Series],
+    head: &[Series],
+    noise: &BTreeMap<String, NoiseEstimate>,
+    config: &GateConfig,
+) -> Vec<Row> {
+    let base_by_id: BTreeMap<&str, &Series> = base.iter().map(|s| (s.id.as_str(), s)).collect();
+    let head_by_id: BTreeMap<&str, &Series> = head.iter().map(|s| (s.id.as_str(), s)).collect();
+    let ids: BTreeSet<&str> = base_by_id.keys().chain(head_by_id.keys()).copied().collect();
+
+    let mut rows = Vec::with_capacity(ids.len());
+    let mut tested: Vec<(usize, Tested)> = Vec::new();
+    for id in ids {
+        let row = match (base_by_id.get(id), head_by_id.get(id)) {
+            (Some(b), Some(h)) => {
+                let reason = invalid_reason("base", b).or_else(|| invalid_reason("head", h)).or_else(|| {
+                    (b.unit != h.unit || b.direction != h.direction).then(|| {
+                        format!(
+                            "unit or direction differs: base {} ({}), head {} ({})",
+                            b.unit,
+                            b.direction.as_str(),
+                            h.unit,
+                            h.direction.as_str()
+                        )
+                    })
+                });
+                match reason {
+                    Some(reason) => Row::Invalid { id: id.to_owned(), reason },
+                    None => {
+                        tested.push((rows.len(), test_one(id, b, h, noise.get(id), config)));
+                        continue;
+                    }
+                }
+            }
+            (None, Some(h)) => match invalid_reason("head", h) {
+                Some(reason) => Row::Invalid { id: id.to_owned(), reason },
+                None => Row::Added { id: id.to_owned(), head: typical(&h.rounds), unit: h.unit.clone() },
+            },
+            (Some(b), None) => match invalid_reason("base", b) {
+                Some(reason) => Row::Invalid { id: id.to_owned(), reason },
+                None => Row::Removed { id: id.to_owned(), base: typical(&b.rounds), unit: b.unit.clone() },
+            },
+            (None, None) => unreachable!("id came from one of the maps"),
+        };
+        rows.push(row);
+    }
+
+    let p: Vec<f64> = tested.iter().map(|(_, t)| t.judgement.p_value).collect();
+    let discoveries = benjamini_hochberg(&p, config.alpha);
+    // Insert judged rows at their id-ordered positions (indexes were taken before insertion).
+    for ((pos, mut t), significant) in tested.into_iter().zip(discoveries).rev() {
+        t.judgement.significant = significant;
+        t.judgement.verdict = verdict(&t, significant, config);
+        rows.insert(pos, Row::Judged(t.judgement));
+    }
+    rows
+}
+
+/// Geometric mean, the typical figure of a side that was not judged.
+fn typical(values: &[f64]) -> f64 {
+    mean(&values.iter().map(|v| v.ln()).collect::<Vec<_>>()).exp()
+}
+
+/// Between-run noise of one benchmark from A/A runs: the sample standard deviation of the log
+/// figures after setting aside outlier runs as [`judge`] does. `None` for fewer than 3 runs.
+pub(crate) fn estimate_noise(values: &[f64]) -> Option<NoiseEstimate> {
+    if values.len() < 3 || values.iter().any(|v| !(v.is_finite() && *v > 0.0)) {
+        return None;
+    }
+    let side = Side::new(values, None);
+    Some(NoiseEstimate { run_sd: sample_sd(&side.kept)?, runs: side.kept.len() })
+}
+
+/// The noise floor (see the module docs) of a benchmark with calibrated noise `noise` when
+/// compared with `rounds` rounds on each side, as a relative change.
+pub fn noise_floor(noise: &NoiseEstimate, rounds: usize, config: &GateConfig) -> f64 {
+    let se = noise.run_sd * (2.0 / rounds.max(1) as f64).sqrt();
+    ((t_quantile(1.0 - config.alpha / 2.0, noise.degrees_of_freedom()) + normal_quantile(config.power)) * se).exp_m1()
+}

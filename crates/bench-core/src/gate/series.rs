@@ -1,0 +1,57 @@
+//! The gate's input: per benchmark and side, one figure per round.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::metrics::Direction;
+
+/// Unit of a series' figures; decides formatting only (the statistics are unit-free).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Unit {
+    /// Time per iteration, nanoseconds (criterion's wall-clock measurement).
+    Nanoseconds,
+    /// Bytes allocated per iteration (noisegate's `AllocatedBytes` measurement).
+    Bytes,
+    /// Allocator calls per iteration (noisegate's `Allocations` measurement).
+    Allocations,
+    /// A `SystemMetrics` figure in the unit its catalogue entry names (e.g. `ms`, `req/s`).
+    Metric(String),
+}
+
+impl fmt::Display for Unit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Unit::Nanoseconds => f.write_str("ns"),
+            Unit::Bytes => f.write_str("B"),
+            Unit::Allocations => f.write_str("allocs"),
+            Unit::Metric(u) => f.write_str(u),
+        }
+    }
+}
+
+/// One benchmark's figures on one side: one value per round (process run), in `unit`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Series {
+    /// Benchmark id (criterion's full id, or `<scenario id>/<metric key>` for SystemMetrics).
+    pub id: String,
+    /// Unit of `rounds`.
+    pub unit: Unit,
+    /// Which way is better.
+    pub direction: Direction,
+    /// One robust figure per round, in round order.
+    pub rounds: Vec<f64>,
+}
+
+impl Series {
+    /// A lower-is-better series (criterion time, bytes, allocations).
+    pub fn lower_is_better(id: impl Into<String>, unit: Unit, rounds: Vec<f64>) -> Self {
+        Series { id: id.into(), unit, direction: Direction::Lower, rounds }
+    }
+
+    /// The first round that is not a finite positive number, with its index.
+    pub fn first_invalid(&self) -> Option<(usize, f64)> {
+        self.rounds.iter().copied().enumerate().find(|(_, v)| !(v.is_finite() && *v > 0.0))
+    }
+}

@@ -1,0 +1,39 @@
+//! `noisegate compare`: judge two sides of saved rounds.
+
+use std::path::Path;
+
+use super::Outcome;
+use super::judge::{self, Dirs};
+use crate::cli::{GateArgs, Locations, OutputArgs};
+
+pub fn run(
+    base: &[String],
+    head: &[String],
+    loc: &Locations,
+    gate: &GateArgs,
+    out: &OutputArgs,
+) -> anyhow::Result<Outcome> {
+    let dirs = Dirs::locate(loc);
+    let config = judge::config(gate)?;
+    let noise = judge::noise(gate)?;
+    let head: Vec<String> = if head.is_empty() { vec![bench_core::results::LATEST.to_owned()] } else { head.to_vec() };
+    check_names(base, &head)?;
+    let baselines = Path::new("baselines");
+    let base = judge::side(&dirs, "base", base, baselines)?;
+    let head = judge::side(&dirs, "head", &head, baselines)?;
+    let cmp = judge::compare(&base, &head, &noise, &config);
+    judge::emit(&cmp, out)
+}
+
+/// Rejects empty names and a name on both sides (a comparison of a run with itself).
+fn check_names(base: &[String], head: &[String]) -> anyhow::Result<()> {
+    if let Some(n) = base.iter().chain(head).find(|n| n.trim().is_empty()) {
+        anyhow::bail!("empty baseline name in {n:?}: --base and --head take comma-separated names such as main,main2");
+    }
+    if let Some(n) = base.iter().find(|n| head.contains(n)) {
+        anyhow::bail!(
+            "baseline `{n}` is on both sides; a run compared with itself says nothing (give different names)"
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,188 @@
+//! The steps every gate command shares: locate results, load calibration, gather sides,
+//! judge, render, write.
+
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use bench_core::baseline::{self, Fingerprint};
+use bench_core::criterion::CriterionDir;
+use bench_core::gate::{self, Calibration, Comparison, GateConfig, NoiseEstimate, SideData};
+use bench_core::report::{self, Format, RenderOptions};
+use bench_core::results::{ResultsDir, write_atomic};
+
+use super::Outcome;
+use crate::cli::{ColorArg, FormatArg, GateArgs, Locations, OutputArgs};
+
+/// Criterion's and noisegate's result directories for this invocation.
+pub struct Dirs {
+    pub criterion: CriterionDir,
+    pub results: ResultsDir,
+}
+
+impl Dirs {
+    pub fn locate(loc: &Locations) -> Dirs {
+        Dirs {
+            criterion: CriterionDir::locate(loc.criterion_dir.as_deref()),
+            results: loc.results_dir.clone().map(ResultsDir::at).unwrap_or_else(ResultsDir::locate),
+        }
+    }
+}
+
+/// The gate's settings from the command line, checked.
+pub fn config(args: &GateArgs) -> anyhow::Result<GateConfig> {
+    GateConfig::new(args.threshold / 100.0, args.alpha, GateConfig::default().power)
+        .map_err(|e| anyhow::anyhow!("--{}: {e}", e.field).context("invalid gate settings"))
+        .map_err(|e| anyhow::anyhow!("{e:#} (--threshold is in percent, e.g. --threshold 3)"))
+}
+
+/// The calibration in effect and where it came from; warns when it was measured elsewhere.
+pub struct Noise {
+    pub map: BTreeMap<String, NoiseEstimate>,
+    pub fingerprint: Option<Fingerprint>,
+}
+
+pub fn noise(args: &GateArgs) -> anyhow::Result<Noise> {
+    let file = if args.no_calibration {
+        None
+    } else if let Some(f) = &args.calibration {
+        Some(f.clone())
+    } else {
+        Calibration::discover(&std::env::current_dir().context("cannot read the current directory")?)
+    };
+    let Some(file) = file else {
+        return Ok(Noise { map: BTreeMap::new(), fingerprint: None });
+    };
+    let cal = Calibration::load(&file).with_context(|| {
+        format!(
+            "cannot use calibration {} (fix or delete it, re-run `noisegate calibrate`, or pass --no-calibration)",
+            file.display()
+        )
+    })?;
+    Ok(Noise { map: cal.benchmarks, fingerprint: Some(cal.fingerprint) })
+}
+
+/// A gathered side and the machine its figures came from (None = this machine).
+pub struct Side {
+    pub data: SideData,
+    pub fingerprint: Option<Fingerprint>,
+    /// Keeps a temporary criterion directory (imported baseline files) alive while in use.
+    _imported: Option<tempfile::TempDir>,
+}
+
+/// Gathers a side, naming the side in any error. A name that criterion's directory lacks but
+/// `baselines/NAME.json` has is imported into a temporary directory first.
+pub fn side(dirs: &Dirs, which: &str, names: &[String], baselines_dir: &Path) -> anyhow::Result<Side> {
+    let context = || format!("cannot read the {which} side ({})", names.join(","));
+    let local = dirs.criterion.baselines().unwrap_or_default();
+    let missing: Vec<&String> = names.iter().filter(|n| !local.contains(*n)).collect();
+    let files: Vec<PathBuf> =
+        missing.iter().map(|n| baselines_dir.join(format!("{n}.json"))).filter(|p| p.is_file()).collect();
+    if files.is_empty() || files.len() != missing.len() {
+        let data = gate::collect_side(&dirs.criterion, &dirs.results, names, None).with_context(context)?;
+        let fingerprint = names.iter().find_map(|n| baseline::fingerprint_of(&dirs.criterion, n));
+        return Ok(Side { data, fingerprint, _imported: None });
+    }
+    if files.len() != names.len() {
+        anyhow::bail!(
+            "the {which} side mixes committed baseline files and local criterion baselines; import the files first (`noisegate baseline import NAME`)"
+        );
+    }
+    let tmp = tempfile::tempdir().context("cannot create a temporary directory")?;
+    let criterion = CriterionDir::at(tmp.path().join("criterion"));
+    let results = ResultsDir::at(tmp.path().join("noisegate"));
+    for file in &files {
+        baseline::import(file, &criterion, &results, None).with_context(context)?;
+    }
+    let data = gate::collect_side(&criterion, &results, names, None).with_context(context)?;
+    let fingerprint = names.iter().find_map(|n| baseline::fingerprint_of(&criterion, n));
+    Ok(Side { data, fingerprint, _imported: Some(tmp) })
+}
+
+/// Judges two sides and assembles every warning a reader must see.
+pub fn compare(base: &Side, head: &Side, noise: &Noise, config: &GateConfig) -> Comparison {
+    let here = Fingerprint::detect();
+    let base_fp = base.fingerprint.clone().unwrap_or_else(|| here.clone());
+    let head_fp = head.fingerprint.clone().unwrap_or_else(|| here.clone());
+    let mut warnings = Vec::new();
+    let diff = base_fp.differences(&head_fp);
+    if !diff.is_empty() {
+        warnings.push(format!("comparing across machines (base vs head): {}", diff.join("; ")));
+    }
+    if let Some(fp) = &noise.fingerprint {
+        let diff = fp.differences(&head_fp);
+        if !diff.is_empty() {
+            warnings.push(format!(
+                "calibration was measured on another machine (calibration vs head): {}",
+                diff.join("; ")
+            ));
+        }
+    }
+    let formats: std::collections::BTreeSet<&String> = base.data.formats.iter().chain(&head.data.formats).collect();
+    if formats.len() > 1 {
+        let list: Vec<&str> = formats.iter().map(|s| s.as_str()).collect();
+        warnings.push(format!(
+            "mixed criterion output formats: {} (results from different criterion versions)",
+            list.join(", ")
+        ));
+    }
+    let rows = gate::judge(&base.data.series, &head.data.series, &noise.map, config);
+    Comparison {
+        base_names: base.data.names.clone(),
+        head_names: head.data.names.clone(),
+        config: *config,
+        rows,
+        warnings,
+    }
+}
+
+fn format(f: FormatArg) -> Format {
+    match f {
+        FormatArg::Text => Format::Text,
+        FormatArg::Markdown => Format::Markdown,
+        FormatArg::Json => Format::Json,
+        FormatArg::Bmf => Format::Bmf,
+        FormatArg::GithubBenchmark => Format::GithubBenchmark,
+    }
+}
+
+/// Whether to colour stdout: `--color`, else NO_COLOR / a terminal.
+pub fn use_color(arg: ColorArg) -> bool {
+    match arg {
+        ColorArg::Always => true,
+        ColorArg::Never => false,
+        ColorArg::Auto => std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal(),
+    }
+}
+
+/// Prints and/or writes the comparison and maps it to an outcome.
+pub fn emit(cmp: &Comparison, out: &OutputArgs) -> anyhow::Result<Outcome> {
+    let color = use_color(out.color);
+    let fmt = format(out.format);
+    match &out.output {
+        Some(path) => {
+            let rendered = report::render(cmp, fmt, &RenderOptions { color: false });
+            write_output(path, rendered.body.as_bytes())?;
+            print!("{}", report::render(cmp, Format::Text, &RenderOptions { color }).body);
+            println!("wrote {}", path.display());
+            for note in rendered.notes {
+                eprintln!("note: {note}");
+            }
+        }
+        None => {
+            let rendered = report::render(cmp, fmt, &RenderOptions { color: color && fmt == Format::Text });
+            print!("{}", rendered.body);
+            for note in rendered.notes {
+                eprintln!("note: {note}");
+            }
+        }
+    }
+    Ok(Outcome::from(cmp.outcome()))
+}
+
+/// Writes an output file atomically, so a failure leaves any previous file intact.
+pub fn write_output(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    write_atomic(path, bytes)
+        .with_context(|| format!("cannot write --output {} (choose a writable path)", path.display()))
+}

@@ -1,0 +1,329 @@
+//! The gate commands end to end on synthetic criterion output with known answers: verdicts,
+//! exit codes, output files, calibration, baselines, and every kind of bad input.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::{Value, json};
+
+/// A project directory with criterion and noisegate result trees.
+struct Project {
+    dir: tempfile::TempDir,
+}
+
+impl Project {
+    fn new() -> Project {
+        Project { dir: tempfile::tempdir().unwrap() }
+    }
+
+    fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn criterion(&self) -> PathBuf {
+        self.root().join("target/criterion")
+    }
+
+    /// Writes criterion's three files for benchmark `group/function` under `baseline`, with
+    /// samples whose per-iteration figures are `per_iter` (times = figure × iterations).
+    fn bench(&self, id: &str, baseline: &str, per_iter: &[f64]) -> PathBuf {
+        let (group, function) = id.split_once('/').unwrap();
+        let dir = self.criterion().join(group).join(function).join(baseline);
+        std::fs::create_dir_all(&dir).unwrap();
+        let benchmark = json!({"group_id": group, "function_id": function, "value_str": null, "throughput": null,
+            "full_id": id, "directory_name": format!("{group}/{function}"), "title": id});
+        let iters: Vec<f64> = (1..=per_iter.len()).map(|i| i as f64).collect();
+        let times: Vec<Value> =
+            per_iter.iter().zip(&iters).map(|(v, i)| if v.is_finite() { json!(v * i) } else { Value::Null }).collect();
+        let sample = json!({"sampling_mode": "Linear", "iters": iters, "times": times});
+        let m = per_iter.iter().copied().filter(|v| v.is_finite()).fold(0.0, f64::max);
+        let est = json!({"confidence_interval": {"confidence_level": 0.95, "lower_bound": m, "upper_bound": m}, "point_estimate": m, "standard_error": 0.0});
+        let estimates = json!({"mean": est, "median": est, "median_abs_dev": est, "slope": est, "std_dev": est});
+        for (f, v) in [("benchmark.json", benchmark), ("sample.json", sample), ("estimates.json", estimates)] {
+            std::fs::write(dir.join(f), serde_json::to_vec(&v).unwrap()).unwrap();
+        }
+        dir
+    }
+
+    /// Rounds: `bench(id, "<prefix><i>", around value × round factor)`.
+    fn rounds(&self, id: &str, prefix: &str, value: f64, factors: &[f64]) -> Vec<String> {
+        factors
+            .iter()
+            .enumerate()
+            .map(|(i, k)| {
+                let name = format!("{prefix}{}", i + 1);
+                let v = value * k;
+                self.bench(id, &name, &[v * 0.999, v, v * 1.001, v, v * 1.0005]);
+                name
+            })
+            .collect()
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_noisegate"))
+            .args(args)
+            .current_dir(self.root())
+            .env("CRITERION_HOME", self.criterion())
+            .env("NOISEGATE_DIR", self.root().join("target/noisegate"))
+            .env_remove("NO_COLOR")
+            .output()
+            .unwrap()
+    }
+}
+
+fn text(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+const SPREAD: [f64; 5] = [1.0, 1.003, 0.997, 1.002, 0.998];
+
+fn scaled(k: f64) -> Vec<f64> {
+    SPREAD.iter().map(|s| s * k).collect()
+}
+
+/// Base rounds b1..b5 and head rounds h1..h5 of two benchmarks; `slow` gets `factor`.
+fn two_sides(p: &Project, factor: f64) -> (String, String) {
+    let b = p.rounds("g/slow", "b", 1000.0, &SPREAD);
+    p.rounds("g/steady", "b", 50.0, &SPREAD);
+    let h = p.rounds("g/slow", "h", 1000.0, &scaled(factor));
+    p.rounds("g/steady", "h", 50.0, &scaled(1.0));
+    (b.join(","), h.join(","))
+}
+
+#[test]
+fn a_ten_percent_regression_fails_with_exit_1_and_json_says_why() {
+    let p = Project::new();
+    let (b, h) = two_sides(&p, 1.10);
+    let o = p.run(&["compare", "--base", &b, "--head", &h, "--format", "json"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let rows = v["benchmarks"].as_array().unwrap();
+    let slow = rows.iter().find(|r| r["id"] == "g/slow").unwrap();
+    assert_eq!(slow["verdict"], "regressed");
+    let est = slow["change"]["estimate"].as_f64().unwrap();
+    assert!((est - 0.10).abs() < 0.005, "{slow}");
+    assert!(slow["change"]["lower"].as_f64().unwrap() < est && est < slow["change"]["upper"].as_f64().unwrap());
+    assert!(slow["noise"]["floor"].as_f64().unwrap() > 0.0);
+    assert_eq!(rows.iter().find(|r| r["id"] == "g/steady").unwrap()["verdict"], "unchanged");
+}
+
+#[test]
+fn unchanged_code_passes_and_markdown_goes_to_the_output_file() {
+    let p = Project::new();
+    let (b, h) = two_sides(&p, 1.0);
+    let out = p.root().join("comment.md");
+    let o = p.run(&[
+        "compare",
+        "--base",
+        &b,
+        "--head",
+        &h,
+        "--format",
+        "markdown",
+        "--output",
+        out.to_str().unwrap(),
+        "--color",
+        "never",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let md = std::fs::read_to_string(&out).unwrap();
+    assert!(md.starts_with("<!-- noisegate-bench -->"), "{md}");
+    assert!(!String::from_utf8_lossy(&o.stdout).contains('\u{1b}'), "--color never");
+    let o = p.run(&["compare", "--base", &b, "--head", &h, "--color", "always"]);
+    assert!(String::from_utf8_lossy(&o.stdout).contains('\u{1b}'), "--color always");
+}
+
+#[test]
+fn head_defaults_to_criterions_latest_run() {
+    let p = Project::new();
+    p.bench("g/x", "main", &[100.0, 100.1, 99.9]);
+    p.bench("g/x", "new", &[150.0, 150.0, 150.1]);
+    let o = p.run(&["compare", "--base", "main", "--format", "json"]);
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&o)));
+    assert_eq!(v["head_names"], json!(["new"]));
+    assert_eq!(v["benchmarks"][0]["noise"]["source"], "assumed", "one round a side, no calibration");
+    assert_eq!(o.status.code(), Some(1), "+50 % is confident even with assumed noise");
+}
+
+#[test]
+fn added_and_removed_benchmarks_are_listed_not_dropped() {
+    let p = Project::new();
+    let b = p.rounds("g/old", "b", 10.0, &SPREAD);
+    p.rounds("g/both", "b", 10.0, &SPREAD);
+    let h = p.rounds("g/new", "h", 10.0, &SPREAD);
+    p.rounds("g/both", "h", 10.0, &SPREAD);
+    let o = p.run(&["compare", "--base", &b.join(","), "--head", &h.join(","), "--color", "never"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let t = text(&o);
+    assert!(t.contains("g/old") && t.contains("removed"), "{t}");
+    assert!(t.contains("g/new") && t.contains("added"), "{t}");
+}
+
+#[test]
+fn zero_and_nan_figures_are_invalid_rows_and_exit_2() {
+    let p = Project::new();
+    let b = p.rounds("g/x", "b", 10.0, &SPREAD);
+    p.rounds("g/ok", "b", 10.0, &SPREAD);
+    let h = p.rounds("g/ok", "h", 10.0, &SPREAD);
+    for name in &h {
+        p.bench("g/x", name, &[0.0, 0.0, 0.0]);
+    }
+    let o = p.run(&["compare", "--base", &b.join(","), "--head", &h.join(","), "--format", "json"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let x = v["benchmarks"].as_array().unwrap().iter().find(|r| r["id"] == "g/x").unwrap().clone();
+    assert_eq!(x["kind"], "invalid", "{x}");
+    let nan = Project::new();
+    nan.bench("g/x", "b1", &[1.0, 1.0]);
+    nan.bench("g/x", "h1", &[f64::NAN, 1.0, 1.0]);
+    let o = nan.run(&["compare", "--base", "b1", "--head", "h1", "--color", "never"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("INVALID"), "{}", text(&o));
+}
+
+#[test]
+fn an_unknown_baseline_names_it_and_lists_the_known_ones() {
+    let p = Project::new();
+    p.bench("g/x", "main", &[10.0, 10.0]);
+    let o = p.run(&["compare", "--base", "mian", "--head", "main"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let t = text(&o);
+    assert!(t.contains("mian") && t.contains("main") && t.contains("--save-baseline"), "{t}");
+}
+
+#[test]
+fn missing_criterion_output_says_to_run_the_benches() {
+    let p = Project::new();
+    let o = p.run(&["compare", "--base", "main"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("cargo bench"), "{}", text(&o));
+}
+
+#[test]
+fn corrupt_and_truncated_files_name_the_path_and_leave_outputs_alone() {
+    let p = Project::new();
+    let (b, h) = two_sides(&p, 1.0);
+    let out = p.root().join("keep.json");
+    std::fs::write(&out, "previous report").unwrap();
+    let sample = p.criterion().join("g/slow/h2/sample.json");
+    let full = std::fs::read_to_string(&sample).unwrap();
+    std::fs::write(&sample, &full[..full.len() / 2]).unwrap();
+    let o = p.run(&["compare", "--base", &b, "--head", &h, "--format", "json", "--output", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("g/slow/h2/sample.json"), "{}", text(&o));
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "previous report");
+    std::fs::write(&sample, "{ not json").unwrap();
+    let o = p.run(&["compare", "--base", &b, "--head", &h]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("sample.json"), "{}", text(&o));
+    std::fs::remove_file(&sample).unwrap();
+    let o = p.run(&["compare", "--base", &b, "--head", &h]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("sample.json"), "{}", text(&o));
+}
+
+#[test]
+fn an_unwritable_output_path_is_exit_2() {
+    let p = Project::new();
+    let (b, h) = two_sides(&p, 1.0);
+    let blocker = p.root().join("blocker");
+    std::fs::write(&blocker, "a file, not a directory").unwrap();
+    let o = p.run(&["compare", "--base", &b, "--head", &h, "--output", blocker.join("out.md").to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("blocker") && text(&o).contains("--output"), "{}", text(&o));
+    assert_eq!(std::fs::read_to_string(&blocker).unwrap(), "a file, not a directory");
+}
+
+#[test]
+fn bad_arguments_are_exit_2_with_the_fix() {
+    let p = Project::new();
+    let (b, h) = two_sides(&p, 1.0);
+    let o = p.run(&["compare", "--base", &b, "--head", &h, "--threshold", "300"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("threshold"), "{}", text(&o));
+    let o = p.run(&["compare", "--base", "b1", "--head", "b1"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("both sides"), "{}", text(&o));
+    let o = p.run(&["compare", "--base", &b, "--format", "yaml"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn calibration_is_stored_and_picked_up_by_compare() {
+    let p = Project::new();
+    // A/A runs that move ±3 %: a +4 % head must then not count as a confident regression.
+    let cal = p.rounds("g/x", "cal", 100.0, &[1.0, 1.03, 0.97, 1.02, 0.98, 1.01, 0.99, 1.03, 0.97, 1.0]);
+    let o = p.run(&["calibrate", "--from", &cal.join(",")]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let file = p.root().join("baselines/calibration.json");
+    let stored: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    let sd = stored["benchmarks"]["g/x"]["run_sd"].as_f64().unwrap();
+    assert!(sd > 0.015 && sd < 0.03, "{stored}");
+    assert!(text(&o).contains("g/x"), "calibrate prints the floors: {}", text(&o));
+
+    let b = p.rounds("g/x", "b", 100.0, &[1.0, 1.001, 0.999]);
+    let h = p.rounds("g/x", "h", 104.0, &[1.0, 1.001, 0.999]);
+    let args = ["compare", "--base", &b.join(","), "--head", &h.join(","), "--format", "json"];
+    let o = p.run(&args);
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["benchmarks"][0]["noise"]["source"], "calibrated", "{v}");
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let mut no_cal = args.to_vec();
+    no_cal.push("--no-calibration");
+    let o = p.run(&no_cal);
+    assert_eq!(o.status.code(), Some(1), "the tight rounds alone would call +4 % a regression: {}", text(&o));
+
+    std::fs::write(&file, "{\"schema_version\": 1, \"runs\": ").unwrap();
+    let o = p.run(&args);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("calibration.json") && text(&o).contains("--no-calibration"), "{}", text(&o));
+}
+
+#[test]
+fn baselines_export_and_import_round_trip() {
+    let p = Project::new();
+    p.bench("g/x", "main", &[100.0, 100.1, 99.9]);
+    let o = p.run(&["baseline", "export", "main"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let file = p.root().join("baselines/main.json");
+    let v: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    assert_eq!(v["schema_version"], 1);
+    assert!(v["fingerprint"]["cpu_model"].is_string(), "{v}");
+
+    // A fresh checkout: no criterion output, only the committed file.
+    let fresh = Project::new();
+    std::fs::create_dir_all(fresh.root().join("baselines")).unwrap();
+    std::fs::copy(&file, fresh.root().join("baselines/main.json")).unwrap();
+    fresh.bench("g/x", "new", &[100.0, 100.1, 99.9]);
+    let o = fresh.run(&["compare", "--base", "main", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0), "compare reads baselines/NAME.json directly: {}", text(&o));
+    let o = fresh.run(&["baseline", "import", "main"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(fresh.criterion().join("g/x/main/sample.json").is_file());
+
+    let o = p.run(&["baseline", "export", "nosuch"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("nosuch"), "{}", text(&o));
+    let o = fresh.run(&["baseline", "import", "nosuch"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("nosuch.json"), "{}", text(&o));
+}
+
+#[test]
+fn ab_rejects_unknown_revisions_and_reserved_flags() {
+    let p = Project::new();
+    let o = p.run(&["ab", "--base", "main", "--rounds", "1"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("--rounds 1"), "{}", text(&o));
+    let o = p.run(&["ab", "--base", "main", "--", "--save-baseline", "x"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("set by noisegate"), "{}", text(&o));
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let o = Command::new(env!("CARGO_BIN_EXE_noisegate"))
+        .args(["ab", "--base", "no-such-revision-xyz"])
+        .current_dir(repo)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("no-such-revision-xyz") && text(&o).contains("fetch"), "{}", text(&o));
+}
