@@ -23,10 +23,12 @@ struct Settings {
     rounds: usize,
     draws: usize,
     seed: u64,
+    /// Judge the rounds a previous run left instead of running new ones.
+    reuse: bool,
 }
 
 fn parse(args: Vec<String>) -> anyhow::Result<Settings> {
-    let mut s = Settings { rounds: 30, draws: 400, seed: 0x5EED };
+    let mut s = Settings { rounds: 20, draws: 400, seed: 0x5EED, reuse: false };
     let mut it = args.into_iter();
     while let Some(a) = it.next() {
         let mut num = |flag: &str| -> anyhow::Result<u64> {
@@ -34,23 +36,28 @@ fn parse(args: Vec<String>) -> anyhow::Result<Settings> {
         };
         match a.as_str() {
             "--bench" => {}
-            "--quick" => s.rounds = 12,
+            "--quick" => s.rounds = MAX_ROUNDS + 3,
             "--rounds" => s.rounds = num("--rounds")? as usize,
             "--draws" => s.draws = num("--draws")? as usize,
             "--seed" => s.seed = num("--seed")?,
+            "--reuse" => s.reuse = true,
             other => eprintln!(
-                "gate_accuracy: ignoring argument `{other}` (this target takes --quick, --rounds N, --draws N, --seed N)"
+                "gate_accuracy: ignoring argument `{other}` (this target takes --quick, --rounds N, --draws N, --seed N, --reuse)"
             ),
         }
     }
-    if s.rounds < MAX_ROUNDS + 2 {
-        bail!("--rounds {} is too few: comparisons draw up to {MAX_ROUNDS} of them (use 12 or more)", s.rounds);
+    // A draw uses up to MAX_ROUNDS rounds and calibrates from at least 3 others.
+    if s.rounds < MAX_ROUNDS + 3 {
+        bail!(
+            "--rounds {} is too few: comparisons draw up to {MAX_ROUNDS} and calibrate from 3 more (use 13 or more)",
+            s.rounds
+        );
     }
     Ok(s)
 }
 
 /// What criterion printed for one benchmark of a `--baseline` run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 enum CriterionSays {
     Regressed,
     Improved,
@@ -133,29 +140,64 @@ pub fn run(args: Vec<String>) -> anyhow::Result<()> {
     let s = parse(args)?;
     let out_dir = ResultsDir::locate().root().join("gate_accuracy");
     let home = out_dir.join("criterion");
+    let raw = out_dir.join("runs.json");
+    let (said, run_s) = if s.reuse && !raw.is_file() {
+        // Rounds measured by a build that did not keep criterion's printed verdicts: judge them
+        // with noisegate only; criterion's columns and bench times say "not recorded".
+        eprintln!("gate_accuracy: {} not found; criterion's verdicts and run times were not recorded", raw.display());
+        (Said::new(), f64::NAN)
+    } else if s.reuse {
+        let runs: SavedRuns = bench_core::results::read_json(&raw)
+            .with_context(|| format!("cannot read {} (re-run without --reuse)", raw.display()))?;
+        if runs.rounds < s.rounds {
+            bail!("{} holds {} rounds; use --rounds {} or fewer with --reuse", raw.display(), runs.rounds, runs.rounds);
+        }
+        (runs.said, runs.run_s)
+    } else {
+        measure(&s, &home, &raw)?
+    };
+    analyse(&s, &out_dir, &home, &said, run_s)
+}
+
+type Said = BTreeMap<String, Vec<BTreeMap<String, CriterionSays>>>;
+
+/// What the measuring phase keeps for `--reuse`: criterion's verdicts (printed, not stored, by
+/// criterion) and the mean wall-clock seconds of one kernel run.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct SavedRuns {
+    rounds: usize,
+    run_s: f64,
+    said: Said,
+}
+
+fn measure(s: &Settings, home: &Path, raw: &Path) -> anyhow::Result<(Said, f64)> {
     if home.exists() {
-        std::fs::remove_dir_all(&home).with_context(|| format!("cannot clear {}", home.display()))?;
+        std::fs::remove_dir_all(home).with_context(|| format!("cannot clear {}", home.display()))?;
     }
-    let mut said: BTreeMap<&str, Vec<BTreeMap<String, CriterionSays>>> = BTreeMap::new();
+    let mut said: Said = BTreeMap::new();
     let mut seconds = Vec::new();
     let started = Instant::now();
     for r in 1..=s.rounds {
-        let (_, t) = run_child(&home, 0, "--save-baseline", &format!("base-{r}"))?;
+        let (_, t) = run_child(home, 0, "--save-baseline", &format!("base-{r}"))?;
         seconds.push(t);
         let mut order: Vec<(&str, u64)> = VARIANTS.to_vec();
         order.rotate_left(r % VARIANTS.len());
         for (v, pct) in order {
-            let (stdout, t) = run_child(&home, pct, "--baseline", &format!("base-{r}"))?;
+            let (stdout, t) = run_child(home, pct, "--baseline", &format!("base-{r}"))?;
             seconds.push(t);
-            keep_as(&home, &format!("{v}-{r}"))?;
-            said.entry(v).or_default().push(criterion_verdicts(&stdout));
+            keep_as(home, &format!("{v}-{r}"))?;
+            said.entry(v.to_owned()).or_default().push(criterion_verdicts(&stdout));
         }
         eprintln!("gate_accuracy: round {r}/{} done, {:.0} s elapsed", s.rounds, started.elapsed().as_secs_f64());
     }
     // A process runs the three kernels; a kernel's run costs a third of it.
     let run_s = seconds.iter().sum::<f64>() / seconds.len() as f64 / KERNELS.len() as f64;
+    bench_core::results::write_json_atomic(raw, &SavedRuns { rounds: s.rounds, run_s, said: said.clone() })?;
+    Ok((said, run_s))
+}
 
-    let dir = CriterionDir::at(&home);
+fn analyse(s: &Settings, out_dir: &Path, home: &Path, said: &Said, run_s: f64) -> anyhow::Result<()> {
+    let dir = CriterionDir::at(home);
     let mut figures: BTreeMap<String, BTreeMap<&str, Vec<f64>>> = BTreeMap::new();
     for r in 1..=s.rounds {
         for v in std::iter::once("base").chain(VARIANTS.iter().map(|(v, _)| *v)) {
@@ -173,9 +215,14 @@ pub fn run(args: Vec<String>) -> anyhow::Result<()> {
         Series::lower_is_better(k, Unit::Nanoseconds, idx.iter().map(|&i| figures[v][k][i]).collect())
     };
     let all: Vec<usize> = (0..s.rounds).collect();
-    let cal_runs: Vec<Vec<Series>> =
-        all.iter().map(|&i| KERNELS.iter().map(|k| series("cal", k, &[i])).collect()).collect();
-    let cal = Calibration::from_runs(&cal_runs, Fingerprint::detect(), String::new())?;
+    // Calibration as `noisegate calibrate` would make it: A/A runs from other times than the
+    // compared rounds (a draw calibrates from the `cal` runs of the rounds it does not use).
+    let calibrate = |rounds: &[usize]| -> anyhow::Result<Calibration> {
+        let runs: Vec<Vec<Series>> =
+            rounds.iter().map(|&i| KERNELS.iter().map(|k| series("cal", k, &[i])).collect()).collect();
+        Ok(Calibration::from_runs(&runs, Fingerprint::detect(), String::new())?)
+    };
+    let cal = calibrate(&all)?;
     let config = GateConfig::default();
 
     let mut rng = Rng(s.seed);
@@ -184,7 +231,8 @@ pub fn run(args: Vec<String>) -> anyhow::Result<()> {
         for _ in 0..s.draws {
             let mut perm = all.clone();
             rng.shuffle(&mut perm);
-            let verdicts = gate_with_extra_rounds(&perm, v, &series, &cal.benchmarks, &config);
+            let draw_cal = calibrate(&perm[MAX_ROUNDS..])?;
+            let verdicts = gate_with_extra_rounds(&perm, v, &series, &draw_cal.benchmarks, &config);
             for (k, (verdict, used)) in verdicts {
                 let e = gate.entry((v, k)).or_default();
                 e.0 += usize::from(verdict == Verdict::Regressed);
@@ -194,9 +242,8 @@ pub fn run(args: Vec<String>) -> anyhow::Result<()> {
         }
     }
 
-    let report = render(&s, run_s, &cal, &figures, &gate, &said);
+    let report = render(s, run_s, &cal, &figures, &gate, said);
     print!("{report}");
-    std::fs::create_dir_all(&out_dir).ok();
     let path = out_dir.join("report.md");
     write_atomic(&path, report.as_bytes())?;
     eprintln!("gate_accuracy: wrote {}", path.display());
@@ -214,9 +261,11 @@ fn gate_with_extra_rounds<'k>(
     config: &GateConfig,
 ) -> BTreeMap<&'k str, (Verdict, usize)> {
     let mut used: BTreeMap<&str, usize> = KERNELS.iter().map(|k| (*k, ROUNDS)).collect();
+    let mut looks = 0u32;
     loop {
         let base: Vec<Series> = KERNELS.iter().map(|k| series("base", k, &perm[..used[k]])).collect();
         let head: Vec<Series> = KERNELS.iter().map(|k| series(v, k, &perm[..used[k]])).collect();
+        looks += 1;
         let rows = judge(&base, &head, noise, config);
         let mut suspects = Vec::new();
         let mut result = BTreeMap::new();
@@ -233,6 +282,18 @@ fn gate_with_extra_rounds<'k>(
             }
         }
         if suspects.is_empty() {
+            // As `ab` does: kernels that had extra rounds are judged at alpha / looks.
+            if looks > 1 {
+                let strict = GateConfig { alpha: config.alpha / f64::from(looks), ..*config };
+                for row in judge(&base, &head, noise, &strict) {
+                    if let Row::Judged(j) = row {
+                        let k = *KERNELS.iter().find(|k| **k == j.id).expect("kernel id");
+                        if used[k] > ROUNDS {
+                            result.insert(k, (j.verdict, used[k]));
+                        }
+                    }
+                }
+            }
             return result;
         }
         for k in suspects {
@@ -242,7 +303,7 @@ fn gate_with_extra_rounds<'k>(
 }
 
 fn pct(n: usize, of: usize) -> String {
-    format!("{:.1} %", 100.0 * n as f64 / of.max(1) as f64)
+    if of == 0 { "not recorded".into() } else { format!("{:.1} %", 100.0 * n as f64 / of as f64) }
 }
 
 fn render(
@@ -251,7 +312,7 @@ fn render(
     cal: &Calibration,
     figures: &BTreeMap<String, BTreeMap<&str, Vec<f64>>>,
     gate: &BTreeMap<(&str, &str), (usize, usize, usize)>,
-    said: &BTreeMap<&str, Vec<BTreeMap<String, CriterionSays>>>,
+    said: &Said,
 ) -> String {
     let fp = &cal.fingerprint;
     let mut o = String::new();
@@ -266,7 +327,8 @@ fn render(
         for (v, label) in TESTED {
             let (reg, imp, used) = gate[&(v, k)];
             let n = s.draws;
-            let c = &said[v];
+            let empty = Vec::new();
+            let c = said.get(v).unwrap_or(&empty);
             let c_reg = c.iter().filter(|m| m.get(k) == Some(&CriterionSays::Regressed)).count();
             let c_any = c
                 .iter()
@@ -288,7 +350,7 @@ fn render(
     }
     for (v, label) in TESTED {
         let (reg, imp, n, c_reg, c_any) = totals[v];
-        let c_n = said[v].len() * KERNELS.len();
+        let c_n = said.get(v).map_or(0, Vec::len) * KERNELS.len();
         o.push_str(&format!(
             "| **all three** | {label} | **{}** | {} | | **{}** | {} | |\n",
             pct(reg, n),
@@ -298,8 +360,8 @@ fn render(
         ));
     }
     o.push_str(&format!(
-        "\nnoisegate: {} comparisons per row, each drawing its rounds at random (seed {}) from the {} rounds, so the effective sample size is about {} independent rounds, not {}. criterion: one comparison per round ({} per row), each head run against that round's base.\n\n",
-        s.draws, s.seed, s.rounds, s.rounds, s.draws, s.rounds
+        "\nnoisegate: {} comparisons per row, each drawing 5–10 of the {} rounds at random (seed {}) and calibrating from the `cal` runs of the rounds it did not draw. Draws share rounds, so they are not independent: the data hold only about {} disjoint 5-round comparisons per row, and 0 % means \"none seen\", not a proven bound. criterion: one comparison per round ({} per row), each head run against that round's base; `base` runs first in every round (criterion needs it saved), the other variants rotate.\n\n",
+        s.draws, s.rounds, s.seed, s.rounds / ROUNDS, s.rounds
     ));
     o.push_str("Run-to-run noise (calibration from the `cal` runs) and the realised effect of +10 % work:\n\n| benchmark | run-to-run sd | +10 % units measured as |\n|---|---|---|\n");
     for k in KERNELS {

@@ -2,9 +2,11 @@
 //! exactly known extra work, for noisegate's gate and for criterion's own change verdict, on
 //! the machine it runs on.
 //!
-//! Run: `cargo bench --bench gate_accuracy` (about 20 minutes on a 2-core machine;
-//! `-- --quick` for a 5-minute smoke run, `-- --rounds N` to choose). Writes
-//! `target/noisegate/gate_accuracy/report.md` and `results.json`.
+//! Run: `cargo bench --bench gate_accuracy` (20 rounds, about 18 minutes on a 2-core machine;
+//! `-- --quick` for 13 rounds, `-- --rounds N` to choose, `-- --reuse` to re-judge the rounds
+//! of the last run without measuring). Writes `target/noisegate/gate_accuracy/report.md` and
+//! keeps the rounds (criterion's files under `criterion/`, criterion's printed verdicts in
+//! `runs.json`). The target has `bench = false`: plain `cargo bench` does not run it.
 //!
 //! # Design
 //! Every round runs one process per variant: `cal` (A, used only to calibrate the gate), `base`
@@ -14,10 +16,11 @@
 //! that rotates every round, each with `--baseline` pointing at that round's base, so criterion
 //! prints its own verdict for exactly the pair (one run a side, its default significance and
 //! noise threshold). noisegate's gate judges the same runs as a CI `ab` would: five rounds a
-//! side, extra rounds (up to ten) for unresolved suspects, calibrated noise from the `cal`
-//! runs, its default threshold and alpha. Its comparisons are many random draws of rounds
-//! from the pool (deterministic seed), so the rates' effective sample size is the number of
-//! rounds, not the number of draws; the report says both.
+//! side, extra rounds (up to ten, judged at alpha / looks) for unresolved suspects, noise
+//! calibrated from the `cal` runs of rounds the comparison does not use, its default threshold
+//! and alpha. Its comparisons are many random draws of rounds from the pool (deterministic
+//! seed); draws share rounds, so the report states how many disjoint comparisons the data
+//! really hold.
 
 mod experiment;
 mod kernels;

@@ -72,9 +72,18 @@ pub fn run(a: CalibrateArgs<'_>) -> anyhow::Result<Outcome> {
         .collect::<anyhow::Result<_>>()?;
     let created = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
     let cal = Calibration::from_runs(&runs, Fingerprint::detect(), created)?;
-    let path = match a.output {
+    let path = match a.output.or_else(|| a.gate.calibration.clone()) {
         Some(p) => p,
         None => benches::workspace_root(&cwd).unwrap_or(cwd).join("baselines").join(CALIBRATION_FILE),
+    };
+    // Calibrating some benchmarks (a --bench or name filter) keeps the others' stored noise.
+    let cal = if path.is_file() {
+        let older = Calibration::load(&path).with_context(|| {
+            format!("cannot merge with the existing {} (fix or delete it; nothing was written)", path.display())
+        })?;
+        cal.merged_into(older)
+    } else {
+        cal
     };
     cal.save(&path)
         .with_context(|| format!("cannot write the calibration to {} (choose a writable --output)", path.display()))?;

@@ -32,9 +32,10 @@ impl Dirs {
 
 /// The gate's settings from the command line, checked.
 pub fn config(args: &GateArgs) -> anyhow::Result<GateConfig> {
-    GateConfig::new(args.threshold / 100.0, args.alpha, GateConfig::default().power)
-        .map_err(|e| anyhow::anyhow!("--{}: {e}", e.field).context("invalid gate settings"))
-        .map_err(|e| anyhow::anyhow!("{e:#} (--threshold is in percent, e.g. --threshold 3)"))
+    GateConfig::new(args.threshold / 100.0, args.alpha, GateConfig::default().power).map_err(|e| {
+        let hint = if e.field == "threshold" { " (--threshold is in percent, e.g. --threshold 3)" } else { "" };
+        anyhow::anyhow!("invalid --{}: {e}{hint}", e.field)
+    })
 }
 
 /// The calibration in effect and where it came from; warns when it was measured elsewhere.

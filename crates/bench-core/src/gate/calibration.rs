@@ -67,6 +67,16 @@ pub enum CalibrationError {
         /// Version found.
         found: u64,
     },
+    /// A benchmark's stored noise is unusable.
+    #[error("{path}: benchmark `{id}` has {problem}; re-run `noisegate calibrate` or delete the file")]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// The benchmark.
+        id: String,
+        /// What is wrong.
+        problem: String,
+    },
     /// Too few A/A runs to estimate anything.
     #[error(
         "calibration needs at least 3 runs of each benchmark, got {runs} (use --runs 3 or more; 10+ gives a usable estimate)"
@@ -106,9 +116,29 @@ impl Calibration {
         if found != u64::from(CALIBRATION_SCHEMA) {
             return Err(CalibrationError::Schema { path: path.into(), found });
         }
-        serde_json::from_value(value)
-            .map_err(|source| ResultsError::Json { path: path.into(), source })
-            .map_err(CalibrationError::from)
+        let cal: Calibration =
+            serde_json::from_value(value).map_err(|source| ResultsError::Json { path: path.into(), source })?;
+        // A negative or NaN noise would turn every change into a certainty or none at all.
+        if let Some((id, n)) =
+            cal.benchmarks.iter().find(|(_, n)| !(n.run_sd.is_finite() && n.run_sd >= 0.0) || n.runs < 3)
+        {
+            return Err(CalibrationError::Invalid {
+                path: path.into(),
+                id: id.clone(),
+                problem: format!(
+                    "run_sd {} from {} runs (needs a finite run_sd ≥ 0 from at least 3 runs)",
+                    n.run_sd, n.runs
+                ),
+            });
+        }
+        Ok(cal)
+    }
+
+    /// `older` updated with this calibration: its benchmarks replace or join `older`'s, so that
+    /// calibrating a subset of benchmarks keeps the others' noise.
+    pub fn merged_into(self, mut older: Calibration) -> Calibration {
+        older.benchmarks.extend(self.benchmarks);
+        Calibration { benchmarks: older.benchmarks, ..self }
     }
 
     /// Writes the file atomically.

@@ -2,7 +2,8 @@
 //! names, turned into one [`Series`] per benchmark with one figure per name (round).
 //!
 //! Criterion figures are the median time per iteration over the run's samples (criterion's
-//! own "median" estimate, recomputed from `sample.json`). Scenario results contribute the
+//! own "median" estimate, recomputed from `sample.json`), in nanoseconds unless the group's unit
+//! was declared (see [`declare_group_unit`](super::declare_group_unit)). Scenario results contribute the
 //! metrics in [`GATED_METRICS`], each in its catalogue direction; their id is
 //! `<scenario id>/<metric key>`.
 
@@ -70,6 +71,7 @@ pub fn collect_side(
 ) -> Result<SideData, CollectError> {
     let mut by_id: BTreeMap<String, Series> = BTreeMap::new();
     let mut formats = BTreeSet::new();
+    let units = super::units::group_units(results)?;
     for name in names {
         let metrics = scenario_metrics(results.root(), name, since)?;
         let runs = match criterion.read_baseline(name) {
@@ -84,7 +86,10 @@ pub fn collect_side(
             formats.insert(run.format.to_string());
             by_id
                 .entry(run.id.clone())
-                .or_insert_with(|| Series::lower_is_better(run.id.clone(), Unit::Nanoseconds, Vec::new()))
+                .or_insert_with(|| {
+                    let unit = units.get(&run.group).cloned().unwrap_or(Unit::Nanoseconds);
+                    Series::lower_is_better(run.id.clone(), unit, Vec::new())
+                })
                 .rounds
                 .push(run.typical);
         }

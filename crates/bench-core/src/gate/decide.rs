@@ -29,7 +29,7 @@ pub struct GateConfig {
     /// Minimum effect, as a fraction (0.03 = 3 %); 0 < threshold < 1.
     pub threshold: f64,
     /// Two-sided test level and Benjamini–Hochberg false-discovery rate; intervals are at
-    /// 1 − alpha. 0 < alpha < 0.5.
+    /// 1 − alpha. 0.001 ≤ alpha < 0.5 (smaller levels need quantiles beyond what is computed).
     pub alpha: f64,
     /// Probability with which a change of the noise floor's size is detected; alpha < power < 1.
     pub power: f64,
@@ -63,13 +63,13 @@ pub struct ConfigError {
 }
 
 impl GateConfig {
-    /// Checks 0 < threshold < 1, 0 < alpha < 0.5 and alpha < power < 1.
+    /// Checks 0 < threshold < 1, 0.001 ≤ alpha < 0.5 and alpha < power < 1.
     pub fn new(threshold: f64, alpha: f64, power: f64) -> Result<Self, ConfigError> {
         let check = |field, value: f64, ok: bool, expected| {
             if ok { Ok(()) } else { Err(ConfigError { field, value, expected }) }
         };
         check("threshold", threshold, threshold > 0.0 && threshold < 1.0, "a fraction between 0 and 1 (0.03 = 3 %)")?;
-        check("alpha", alpha, alpha > 0.0 && alpha < 0.5, "between 0 and 0.5 (e.g. 0.01)")?;
+        check("alpha", alpha, (0.001..0.5).contains(&alpha), "between 0.001 and 0.5 (e.g. 0.01)")?;
         check("power", power, power > alpha && power < 1.0, "between alpha and 1 (e.g. 0.95)")?;
         Ok(GateConfig { threshold, alpha, power })
     }
@@ -86,7 +86,9 @@ impl Side {
     fn new(values: &[f64], calibrated_sd: Option<f64>) -> Side {
         let logs: Vec<f64> = values.iter().map(|v| v.ln()).collect();
         let mut outliers = Vec::new();
-        if logs.len() >= 3 {
+        // Without a calibrated scale, the MAD of a handful of rounds is itself too noisy to call
+        // anything an outlier; six rounds is the least where it is usable.
+        if logs.len() >= 6 || (logs.len() >= 3 && calibrated_sd.is_some()) {
             let m = median(&logs);
             let scale = mad_sd(&logs).max(calibrated_sd.unwrap_or(0.0)).max(MIN_OUTLIER_SCALE);
             outliers = (0..logs.len()).filter(|&i| (logs[i] - m).abs() > OUTLIER_SDS * scale).collect();
@@ -162,6 +164,8 @@ fn test_one(id: &str, base: &Series, head: &Series, noise: Option<&NoiseEstimate
 
 /// The verdict once the suite-wide correction has said whether the change is a discovery.
 fn verdict(t: &Tested, significant: bool, config: &GateConfig) -> Verdict {
+    // The threshold is a ratio, symmetric on the log scale: ×1.03 worse or ÷1.03 better (so a
+    // throughput drop regresses from −2.9 %). Swapping the sides then exactly mirrors a verdict.
     let tau = config.threshold.ln_1p();
     if significant && t.cost > tau {
         Verdict::Regressed
@@ -169,7 +173,7 @@ fn verdict(t: &Tested, significant: bool, config: &GateConfig) -> Verdict {
         Verdict::Improved
     } else if t.cost_lower > -tau && t.cost_upper < tau {
         Verdict::Unchanged
-    } else if t.floor_log > tau {
+    } else if !significant && t.floor_log > tau {
         Verdict::TooNoisy
     } else {
         Verdict::Inconclusive
@@ -253,12 +257,14 @@ fn typical(values: &[f64]) -> f64 {
 }
 
 /// Between-run noise of one benchmark from A/A runs: the sample standard deviation of the log
-/// figures after setting aside outlier runs as [`judge`] does. `None` for fewer than 3 runs.
+/// figures after setting aside outlier runs as [`judge`] does; zero, negative and NaN figures
+/// are ignored. `None` for fewer than 3 usable runs.
 pub(crate) fn estimate_noise(values: &[f64]) -> Option<NoiseEstimate> {
-    if values.len() < 3 || values.iter().any(|v| !(v.is_finite() && *v > 0.0)) {
+    let valid: Vec<f64> = values.iter().copied().filter(|v| v.is_finite() && *v > 0.0).collect();
+    if valid.len() < 3 {
         return None;
     }
-    let side = Side::new(values, None);
+    let side = Side::new(&valid, None);
     Some(NoiseEstimate { run_sd: sample_sd(&side.kept)?, runs: side.kept.len() })
 }
 

@@ -36,12 +36,14 @@ mod decide;
 mod series;
 #[cfg(test)]
 mod tests;
+mod units;
 
 pub use calibration::{CALIBRATION_FILE, Calibration, CalibrationError, NoiseEstimate};
 pub use cargo::{after_bench, baseline_to_compare, gate_run};
 pub use collect::{CollectError, GATED_METRICS, SideData, collect_side};
 pub use decide::{ASSUMED_RUN_SD, ConfigError, GateConfig, OUTLIER_SDS, judge, noise_floor};
 pub use series::{Series, Unit};
+pub use units::{UNITS_FILE, declare_group_unit};
 
 use serde::{Deserialize, Serialize};
 

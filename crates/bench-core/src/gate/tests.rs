@@ -284,3 +284,67 @@ proptest! {
         prop_assert_eq!(back, mirrored);
     }
 }
+
+#[test]
+fn the_threshold_is_a_ratio_in_either_direction() {
+    let rps = |k: f64| Series {
+        id: "rps".into(),
+        unit: Unit::Metric("req/s".into()),
+        direction: Direction::Higher,
+        rounds: scaled(&BASE, k),
+    };
+    let noise = BTreeMap::from([("rps".to_owned(), NoiseEstimate { run_sd: 0.001, runs: 30 })]);
+    let verdict = |k: f64| match &judge(&[rps(1.0)], &[rps(k)], &noise, &GateConfig::default())[0] {
+        Row::Judged(j) => j.verdict,
+        other => panic!("{other:?}"),
+    };
+    // Throughput divided by more than 1.03 (a drop of more than 2.9 %) regresses.
+    assert_ne!(verdict(1.0 / 1.025), Verdict::Regressed);
+    assert_eq!(verdict(1.0 / 1.04), Verdict::Regressed);
+    assert_ne!(verdict(1.025), Verdict::Improved);
+    assert_eq!(verdict(1.04), Verdict::Improved);
+}
+
+#[test]
+fn a_confident_change_below_the_threshold_is_never_too_noisy() {
+    // +2.5 % measured with enough precision to be significant, interval reaching past 3 %.
+    let j = one(&BASE, &scaled(&BASE, 1.025), cal(0.006));
+    assert!(j.significant, "{j:?}");
+    assert_eq!(j.verdict, Verdict::Inconclusive);
+}
+
+#[test]
+fn few_rounds_without_calibration_keep_every_round() {
+    // With five rounds and no calibration the spread of the rounds is not trusted to call one
+    // of them an outlier: all are kept and the interval is honestly wide.
+    let j = one(&BASE, &[100.0, 100.2, 99.8, 100.1, 106.0], None);
+    assert!(j.head.outliers.is_empty());
+    assert_ne!(j.verdict, Verdict::Regressed);
+}
+
+#[test]
+fn calibration_ignores_unusable_figures_and_rejects_unusable_files() {
+    let fp = crate::baseline::Fingerprint::detect();
+    let runs: Vec<Vec<Series>> =
+        [100.0, 101.0, f64::NAN, 99.0, 100.5].iter().map(|&v| vec![series("x", &[v])]).collect();
+    let c = Calibration::from_runs(&runs, fp, "t".into()).unwrap();
+    assert_eq!(c.benchmarks["x"].runs, 4);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(CALIBRATION_FILE);
+    let mut v = serde_json::to_value(&c).unwrap();
+    v["benchmarks"]["x"]["run_sd"] = (-0.01).into();
+    crate::results::write_json_atomic(&path, &v).unwrap();
+    let msg = Calibration::load(&path).unwrap_err().to_string();
+    assert!(msg.contains("`x`") && msg.contains("run_sd -0.01"), "{msg}");
+}
+
+#[test]
+fn merging_keeps_benchmarks_not_recalibrated() {
+    let fp = crate::baseline::Fingerprint::detect();
+    let runs = |id: &str| -> Vec<Vec<Series>> { (0..3).map(|i| vec![series(id, &[100.0 + i as f64])]).collect() };
+    let old = Calibration::from_runs(&runs("a"), fp.clone(), "old".into()).unwrap();
+    let new = Calibration::from_runs(&runs("b"), fp, "new".into()).unwrap();
+    let merged = new.merged_into(old);
+    assert_eq!(merged.benchmarks.keys().collect::<Vec<_>>(), ["a", "b"]);
+    assert_eq!(merged.created, "new");
+}
