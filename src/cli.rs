@@ -123,7 +123,8 @@ pub enum Command {
     /// target directory, so dependencies build once), then runs the two sides alternately in
     /// ABBA order so that slow drift of the machine hits both equally. Each run is a round saved
     /// as criterion baselines `ab-base-<i>` / `ab-head-<i>` under target/noisegate/ab/criterion.
-    /// Benchmarks still inconclusive after --rounds get extra rounds, up to --max-rounds.
+    /// Benchmarks still inconclusive after --rounds get one batch of extra rounds, up to
+    /// --max-rounds, and are then judged at alpha / 2.
     ///
     /// Examples:
     ///   noisegate ab --base origin/main -- --quick

@@ -251,7 +251,7 @@ fn analyse(s: &Settings, out_dir: &Path, home: &Path, said: &Said, run_s: f64) -
 }
 
 /// One comparison as `noisegate ab` makes it: five rounds a side (the first five of `perm`),
-/// then one more round at a time for unresolved suspects, up to ten. Returns each kernel's
+/// then one batch of extra rounds, up to ten, for unresolved suspects. Returns each kernel's
 /// verdict and the rounds a side it used.
 fn gate_with_extra_rounds<'k>(
     perm: &[usize],
@@ -296,8 +296,9 @@ fn gate_with_extra_rounds<'k>(
             }
             return result;
         }
+        // As `ab` does: one batch of extra rounds, up to MAX_ROUNDS.
         for k in suspects {
-            *used.get_mut(k).expect("kernel") += 1;
+            *used.get_mut(k).expect("kernel") = MAX_ROUNDS;
         }
     }
 }

@@ -101,7 +101,9 @@ pub fn run(a: AbArgs<'_>) -> anyhow::Result<Outcome> {
     let mut extended: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
     let mut args = a.bench_args.to_vec();
     let mut cmp = loop {
-        let target_rounds = if done < a.rounds { a.rounds } else { done + 1 };
+        // Extra rounds come as one batch (up to --max-rounds): every look costs alpha, so few
+        // large looks keep more power than many single-round ones.
+        let target_rounds = if done < a.rounds { a.rounds } else { max_rounds };
         while done < target_rounds {
             done += 1;
             let order = if done % 2 == 1 { [Which::Base, Which::Head] } else { [Which::Head, Which::Base] };
