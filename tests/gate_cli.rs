@@ -327,3 +327,38 @@ fn ab_rejects_unknown_revisions_and_reserved_flags() {
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(text(&o).contains("no-such-revision-xyz") && text(&o).contains("fetch"), "{}", text(&o));
 }
+
+/// Copies `from` into `to`, renaming every baseline directory called `rename.0` to `rename.1`.
+fn copy_tree(from: &Path, to: &Path, rename: (&str, &str)) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name();
+        let target = if name == rename.0 { to.join(rename.1) } else { to.join(&name) };
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target, rename);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn criterion_0_5_and_0_8_output_compare_with_each_other() {
+    // Real output of criterion 0.5.1 as base and 0.8.2 as head (the fixtures' README says how
+    // they were made): the on-disk format is the same, so every benchmark is judged.
+    let p = Project::new();
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/bench-core/tests/fixtures/criterion");
+    copy_tree(&fixtures.join("v0.5.1"), &p.criterion(), ("new", "from05"));
+    copy_tree(&fixtures.join("v0.8.2"), &p.criterion(), ("new", "from08"));
+    let o = p.run(&["compare", "--base", "from05", "--head", "from08", "--format", "json"]);
+    assert!(matches!(o.status.code(), Some(0 | 1)), "{}", text(&o));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let rows = v["benchmarks"].as_array().unwrap();
+    assert!(rows.len() >= 4, "{v}");
+    // Bits (criterion 0.7) and ElementsAndBytes (0.8) throughput cannot exist in 0.5 output.
+    let added: Vec<&str> = rows.iter().filter(|r| r["kind"] == "added").map(|r| r["id"].as_str().unwrap()).collect();
+    assert_eq!(added, ["tp/bits/8192", "tp/elements_and_bytes/16"], "{v}");
+    assert!(rows.iter().all(|r| r["kind"] == "judged" || r["kind"] == "added"), "{v}");
+    assert_eq!(v["warnings"], json!([]), "one format generation: no mixed-version warning");
+}
