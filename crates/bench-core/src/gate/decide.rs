@@ -19,6 +19,9 @@ pub const ASSUMED_RUN_SD: f64 = 0.02;
 /// yet catches the 10–40 % excursions seen about once in thirty to sixty runs.
 pub const OUTLIER_SDS: f64 = 4.0;
 
+/// At most one round in this many is set aside as an outlier (see [`Side::new`]).
+const MAX_OUTLIER_SHARE: usize = 5;
+
 /// Outlier detection never uses a scale below 1 %: with three rounds, two nearly equal figures
 /// would otherwise make an ordinary third one look wild.
 const MIN_OUTLIER_SCALE: f64 = 0.01;
@@ -92,6 +95,12 @@ impl Side {
             let m = median(&logs);
             let scale = mad_sd(&logs).max(calibrated_sd.unwrap_or(0.0)).max(MIN_OUTLIER_SCALE);
             outliers = (0..logs.len()).filter(|&i| (logs[i] - m).abs() > OUTLIER_SDS * scale).collect();
+            // An outlier is rare by definition. More far-off rounds than one in five (at least
+            // one) are a second mode of the benchmark — e.g. runs that land in a slow memory
+            // placement — which is noise the statistics must see, not discard.
+            if outliers.len() > (logs.len() / MAX_OUTLIER_SHARE).max(1) {
+                outliers.clear();
+            }
         }
         let kept = logs.iter().enumerate().filter(|(i, _)| !outliers.contains(i)).map(|(_, x)| *x).collect();
         Side { rounds: values.len(), kept, outliers }

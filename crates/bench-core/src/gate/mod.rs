@@ -13,7 +13,9 @@
 //!    higher-is-better metric is negated so that "positive = worse" everywhere.
 //! 2. Outlier rounds (more than [`OUTLIER_SDS`] robust standard deviations from their side's
 //!    median) are set aside and reported, never averaged in: about one run in thirty to sixty is
-//!    10–40 % off on this hardware.
+//!    10–40 % off on this hardware. Only rare ones, though: with more than one far-off round in
+//!    five the benchmark has a second mode (seen here: allocation-heavy runs landing at 200 or
+//!    330 µs per process), and every round is kept so that its noise shows.
 //! 3. The change is the difference of the side means of the remaining log figures; its standard
 //!    error uses the between-run standard deviation: the larger of the one measured from these
 //!    rounds and the per-benchmark noise learned by `noisegate calibrate` from many A/A runs

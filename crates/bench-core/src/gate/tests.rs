@@ -348,3 +348,17 @@ fn merging_keeps_benchmarks_not_recalibrated() {
     assert_eq!(merged.benchmarks.keys().collect::<Vec<_>>(), ["a", "b"]);
     assert_eq!(merged.created, "new");
 }
+
+#[test]
+fn a_second_mode_is_noise_not_outliers() {
+    // Two of five rounds in a slow mode (+60 %): not set aside, so the interval is wide and an
+    // A/A comparison that drew more slow rounds on one side does not turn into a regression.
+    let base = [200.0, 201.0, 199.0, 200.5, 199.5];
+    let head = [200.0, 330.0, 201.0, 329.0, 199.0];
+    let j = one(&base, &head, cal(0.02));
+    assert!(j.head.outliers.is_empty(), "{j:?}");
+    assert_ne!(j.verdict, Verdict::Regressed);
+    // One wild round in five is still an outlier.
+    let j = one(&base, &[200.0, 330.0, 201.0, 200.2, 199.0], cal(0.02));
+    assert_eq!(j.head.outliers, vec![1]);
+}
