@@ -106,20 +106,7 @@ pub fn compare(base: &Side, head: &Side, noise: &Noise, config: &GateConfig) -> 
     let here = Fingerprint::detect();
     let base_fp = base.fingerprint.clone().unwrap_or_else(|| here.clone());
     let head_fp = head.fingerprint.clone().unwrap_or_else(|| here.clone());
-    let mut warnings = Vec::new();
-    let diff = base_fp.differences(&head_fp);
-    if !diff.is_empty() {
-        warnings.push(format!("comparing across machines (base vs head): {}", diff.join("; ")));
-    }
-    if let Some(fp) = &noise.fingerprint {
-        let diff = fp.differences(&head_fp);
-        if !diff.is_empty() {
-            warnings.push(format!(
-                "calibration was measured on another machine (calibration vs head): {}",
-                diff.join("; ")
-            ));
-        }
-    }
+    let mut warnings = baseline::machine_warnings(&base_fp, &head_fp, noise.fingerprint.as_ref());
     let formats: std::collections::BTreeSet<&String> = base.data.formats.iter().chain(&head.data.formats).collect();
     if formats.len() > 1 {
         let list: Vec<&str> = formats.iter().map(|s| s.as_str()).collect();

@@ -51,6 +51,26 @@ impl Fingerprint {
     }
 }
 
+/// The warnings every comparison output must show about where its figures came from: base and
+/// head measured on different machines, or calibration measured on another machine than head.
+pub fn machine_warnings(base: &Fingerprint, head: &Fingerprint, calibration: Option<&Fingerprint>) -> Vec<String> {
+    let mut warnings = Vec::new();
+    let diff = base.differences(head);
+    if !diff.is_empty() {
+        warnings.push(format!("comparing across machines (base vs head): {}", diff.join("; ")));
+    }
+    if let Some(cal) = calibration {
+        let diff = cal.differences(head);
+        if !diff.is_empty() {
+            warnings.push(format!(
+                "calibration was measured on another machine (calibration vs head): {}",
+                diff.join("; ")
+            ));
+        }
+    }
+    warnings
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

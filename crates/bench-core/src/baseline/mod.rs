@@ -41,7 +41,7 @@ use std::time::SystemTime;
 use serde::{Deserialize, Serialize};
 
 pub use export::export;
-pub use fingerprint::Fingerprint;
+pub use fingerprint::{Fingerprint, machine_warnings};
 pub use import::{ImportSummary, fingerprint_of, import};
 
 use crate::criterion::BenchRun;

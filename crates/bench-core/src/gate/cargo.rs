@@ -49,19 +49,9 @@ pub fn gate_run(
     base.series.retain(|s| head.series.iter().any(|h| h.id == s.id));
     let noise = calibration.map(|c| c.benchmarks.clone()).unwrap_or_default();
     let config = GateConfig::default();
-    let mut warnings = Vec::new();
-    if let Some(c) = calibration {
-        let diff = c.fingerprint.differences(&crate::baseline::Fingerprint::detect());
-        if !diff.is_empty() {
-            warnings.push(format!("calibration was measured on another machine: {}", diff.join("; ")));
-        }
-    }
-    if let Some(fp) = crate::baseline::fingerprint_of(criterion, name) {
-        let diff = fp.differences(&crate::baseline::Fingerprint::detect());
-        if !diff.is_empty() {
-            warnings.push(format!("comparing across machines (baseline `{name}` vs this run): {}", diff.join("; ")));
-        }
-    }
+    let here = crate::baseline::Fingerprint::detect();
+    let base_fp = crate::baseline::fingerprint_of(criterion, name).unwrap_or_else(|| here.clone());
+    let warnings = crate::baseline::machine_warnings(&base_fp, &here, calibration.map(|c| &c.fingerprint));
     let rows = judge(&base.series, &head.series, &noise, &config);
     Ok(Some(Comparison {
         base_names: vec![name.to_owned()],
