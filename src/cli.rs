@@ -67,6 +67,7 @@ pub enum Command {
     /// Examples:
     ///   noisegate compare --base main
     ///   noisegate compare --base b1,b2,b3 --head h1,h2,h3 --threshold 2
+    ///   noisegate compare --base b1,b2,b3 --head h1,h2,h3 --paired
     ///   noisegate compare --base main --format markdown --output comment.md
     ///
     /// Exit: 0 no confident regression; 1 a confident regression; 2 error or unjudgeable rows.
@@ -77,6 +78,11 @@ pub enum Command {
         /// Head rounds (default: criterion's latest run, `new`).
         #[arg(long, value_name = "NAME[,NAME…]", value_delimiter = ',')]
         head: Vec<String>,
+        /// The i-th base and i-th head round ran back to back (as `noisegate ab` runs them):
+        /// judge per-pair differences, so drift shared by a pair cancels. Needs as many head
+        /// as base names.
+        #[arg(long)]
+        paired: bool,
         #[command(flatten)]
         locations: Locations,
         #[command(flatten)]
@@ -88,7 +94,8 @@ pub enum Command {
     ///
     /// Builds the bench targets once, runs them --runs times (each run a separate process,
     /// saved as criterion baseline `noisegate-cal-<i>`), and writes the per-benchmark standard
-    /// deviation across runs to baselines/calibration.json (atomically). Prints the smallest
+    /// deviation across runs, and of the differences of back-to-back runs (1–2, 3–4, …: what an
+    /// `ab` pair sees), to baselines/calibration.json (atomically). Prints the smallest
     /// change each benchmark can reliably show. Use --from to calibrate from runs you already
     /// saved instead of running anything. Noise drifts over hours: calibrating from runs spread
     /// over time gives a more honest floor than one burst.

@@ -216,14 +216,18 @@ fn analyse(s: &Settings, out_dir: &Path, home: &Path, said: &Said, run_s: f64) -
     };
     let all: Vec<usize> = (0..s.rounds).collect();
     // Calibration as `noisegate calibrate` would make it: A/A runs from other times than the
-    // compared rounds (a draw calibrates from the `cal` runs of the rounds it does not use).
+    // compared rounds. A draw calibrates from the rounds it does not use, each giving the A/A
+    // pair (`base`, `cal`) of that round: run sd from all those runs, pair sd from the pairs.
     let calibrate = |rounds: &[usize]| -> anyhow::Result<Calibration> {
-        let runs: Vec<Vec<Series>> =
-            rounds.iter().map(|&i| KERNELS.iter().map(|k| series("cal", k, &[i])).collect()).collect();
+        let runs: Vec<Vec<Series>> = rounds
+            .iter()
+            .flat_map(|&i| ["base", "cal"].map(|v| KERNELS.iter().map(|k| series(v, k, &[i])).collect()))
+            .collect();
         Ok(Calibration::from_runs(&runs, Fingerprint::detect(), String::new())?)
     };
     let cal = calibrate(&all)?;
-    let config = GateConfig::default();
+    // Round i of base and of the variant form a pair, as `noisegate ab` judges its rounds.
+    let config = GateConfig { paired: true, ..GateConfig::default() };
 
     let mut rng = Rng(s.seed);
     let mut gate: BTreeMap<(&str, &str), (usize, usize, usize)> = BTreeMap::new(); // (regressed, improved, rounds used)
@@ -361,14 +365,16 @@ fn render(
         ));
     }
     o.push_str(&format!(
-        "\nnoisegate: {} comparisons per row, each drawing 5–10 of the {} rounds at random (seed {}) and calibrating from the `cal` runs of the rounds it did not draw. Draws share rounds, so they are not independent: the data hold only about {} disjoint 5-round comparisons per row, and 0 % means \"none seen\", not a proven bound. criterion: one comparison per round ({} per row), each head run against that round's base; `base` runs first in every round (criterion needs it saved), the other variants rotate.\n\n",
+        "\nnoisegate: {} comparisons per row, each drawing 5–10 of the {} rounds at random (seed {}), judging the base and variant runs of a round as a pair (as `ab` pairs its back-to-back runs; here the two runs of a pair are up to five runs apart, so drift cancels less than in `ab`), and calibrating from the `base`/`cal` pairs of the rounds it did not draw. Draws share rounds, so they are not independent: the data hold only about {} disjoint 5-round comparisons per row, and 0 % means \"none seen\", not a proven bound. criterion: one comparison per round ({} per row), each head run against that round's base; `base` runs first in every round (criterion needs it saved), the other variants rotate.\n\n",
         s.draws, s.rounds, s.seed, s.rounds / ROUNDS, s.rounds
     ));
-    o.push_str("Run-to-run noise (calibration from the `cal` runs) and the realised effect of +10 % work:\n\n| benchmark | run-to-run sd | +10 % units measured as |\n|---|---|---|\n");
+    o.push_str("Run-to-run noise (calibration from every round's `base` and `cal` runs) and the realised effect of +10 % work:\n\n| benchmark | run-to-run sd | sd of a pair's difference | +10 % units measured as |\n|---|---|---|---|\n");
     for k in KERNELS {
         let ratio = geo(&figures["p10"][k]) / geo(&figures["base"][k]) - 1.0;
-        let sd = cal.benchmarks.get(k).map(|n| format!("{:.2} %", 100.0 * n.run_sd)).unwrap_or_else(|| "n/a".into());
-        o.push_str(&format!("| {k} | {sd} | {:+.1} % |\n", 100.0 * ratio));
+        let n = cal.benchmarks.get(k);
+        let sd = n.map(|n| format!("{:.2} %", 100.0 * n.run_sd)).unwrap_or_else(|| "n/a".into());
+        let pair = n.and_then(|n| n.pair_sd).map(|p| format!("{:.2} %", 100.0 * p)).unwrap_or_else(|| "n/a".into());
+        o.push_str(&format!("| {k} | {sd} | {pair} | {:+.1} % |\n", 100.0 * ratio));
     }
     o
 }

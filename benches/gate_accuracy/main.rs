@@ -16,9 +16,9 @@
 //! that rotates every round, each with `--baseline` pointing at that round's base, so criterion
 //! prints its own verdict for exactly the pair (one run a side, its default significance and
 //! noise threshold). noisegate's gate judges the same runs as a CI `ab` would: five rounds a
-//! side, one batch of extra rounds (to ten, judged at alpha / 2) for unresolved suspects, noise
-//! calibrated from the `cal` runs of rounds the comparison does not use, its default threshold
-//! and alpha. Its comparisons are many random draws of rounds from the pool (deterministic
+//! side, each round's base and variant runs judged as a pair, one batch of extra rounds (to
+//! ten, judged at alpha / 2) for unresolved suspects, noise calibrated from the `base`/`cal`
+//! A/A pairs of rounds the comparison does not use, its default threshold and alpha. Its comparisons are many random draws of rounds from the pool (deterministic
 //! seed); draws share rounds, so the report states how many disjoint comparisons the data
 //! really hold.
 

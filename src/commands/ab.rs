@@ -56,7 +56,8 @@ pub fn run(a: AbArgs<'_>) -> anyhow::Result<Outcome> {
         bail!("--max-rounds {max_rounds} is below --rounds {}", a.rounds);
     }
     benches::check_bench_args(a.bench_args)?;
-    let config = judge::config(a.gate)?;
+    // Round i of base and of head run back to back (ABBA), so they are judged as pairs.
+    let config = bench_core::gate::GateConfig { paired: true, ..judge::config(a.gate)? };
     let noise = judge::noise(a.gate)?;
 
     let cwd = std::env::current_dir().context("cannot read the current directory")?;

@@ -100,23 +100,27 @@ pub fn run(a: CalibrateArgs<'_>) -> anyhow::Result<Outcome> {
 /// One line per benchmark: its noise and the smallest change it reliably shows.
 fn print_table(cal: &Calibration, config: &GateConfig) {
     let width = cal.benchmarks.keys().map(String::len).max().unwrap_or(9).max(9);
+    // `ab` judges back-to-back pairs; `compare` of separate runs judges them unpaired.
+    let ab = GateConfig { paired: true, ..*config };
+    let unpaired = GateConfig { paired: false, ..*config };
     println!(
-        "{:<width$}  {:>8}  {:>14}  {:>14}  smallest reliable regression",
+        "{:<width$}  {:>8}  {:>8}  {:>16}  {:>16}  smallest reliable regression with `ab`",
         "benchmark",
         "run sd",
-        "floor 1 round",
-        format!("floor {AB_ROUNDS} rounds"),
+        "pair sd",
+        format!("floor {AB_ROUNDS} unpaired"),
+        format!("floor {AB_ROUNDS} ab pairs"),
     );
     for (id, n) in &cal.benchmarks {
-        let floor = |rounds: usize| gate::noise_floor(n, rounds, config);
-        let reliable = floor(AB_ROUNDS).max(config.threshold);
+        let floor = gate::noise_floor(n, AB_ROUNDS, &ab);
+        let pair_sd = n.pair_sd.map_or_else(|| "n/a".to_owned(), |sd| format!("{:.2}%", 100.0 * sd));
         println!(
-            "{id:<width$}  {:>7.2}%  {:>13.2}%  {:>13.2}%  {:.1}% with {AB_ROUNDS} rounds a side{}",
+            "{id:<width$}  {:>7.2}%  {pair_sd:>8}  {:>15.2}%  {:>15.2}%  {:.1}% with {AB_ROUNDS} rounds a side{}",
             100.0 * n.run_sd,
-            100.0 * floor(1),
-            100.0 * floor(AB_ROUNDS),
-            100.0 * reliable,
-            if floor(AB_ROUNDS) > config.threshold { " (too noisy for the threshold: add rounds)" } else { "" }
+            100.0 * gate::noise_floor(n, AB_ROUNDS, &unpaired),
+            100.0 * floor,
+            100.0 * floor.max(config.threshold),
+            if floor > config.threshold { " (too noisy for the threshold: add rounds)" } else { "" }
         );
     }
 }

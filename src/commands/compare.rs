@@ -9,15 +9,23 @@ use crate::cli::{GateArgs, Locations, OutputArgs};
 pub fn run(
     base: &[String],
     head: &[String],
+    paired: bool,
     loc: &Locations,
     gate: &GateArgs,
     out: &OutputArgs,
 ) -> anyhow::Result<Outcome> {
     let dirs = Dirs::locate(loc);
-    let config = judge::config(gate)?;
+    let config = bench_core::gate::GateConfig { paired, ..judge::config(gate)? };
     let noise = judge::noise(gate)?;
     let head: Vec<String> = if head.is_empty() { vec![bench_core::results::LATEST.to_owned()] } else { head.to_vec() };
     check_names(base, &head)?;
+    if paired && base.len() != head.len() {
+        anyhow::bail!(
+            "--paired needs as many head rounds as base rounds (got {} base, {} head): pair the i-th names of each side",
+            base.len(),
+            head.len()
+        );
+    }
     let baselines = Path::new("baselines");
     let base = judge::side(&dirs, "base", base, baselines)?;
     let head = judge::side(&dirs, "head", &head, baselines)?;

@@ -55,8 +55,8 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
         Command::Targets { config, metrics } => targets::run(config.as_deref(), metrics),
         Command::Grade { files, config, sets } => grade::run(&files, config.as_deref(), &sets),
-        Command::Compare { base, head, locations, gate, output } => {
-            compare::run(&base, &head, &locations, &gate, &output)
+        Command::Compare { base, head, paired, locations, gate, output } => {
+            compare::run(&base, &head, paired, &locations, &gate, &output)
         }
         Command::Calibrate { runs, from, output, build, locations, gate, bench_args } => {
             calibrate::run(calibrate::CalibrateArgs {

@@ -27,12 +27,35 @@ pub struct NoiseEstimate {
     pub run_sd: f64,
     /// Runs it was estimated from (after setting aside outlier runs); at least 3.
     pub runs: usize,
+    /// Standard deviation of the log difference between two runs made back to back (what a
+    /// paired base/head round of `noisegate ab` sees). Drift that both runs of a pair share
+    /// cancels, so it is usually well under `run_sd · √2`. `None` in files written before it
+    /// was measured, or with fewer than two pairs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pair_sd: Option<f64>,
+    /// Back-to-back pairs `pair_sd` was estimated from (after setting aside outlier pairs).
+    #[serde(default)]
+    pub pairs: usize,
 }
 
 impl NoiseEstimate {
+    /// Noise of runs without pairs: `run_sd` from `runs` runs.
+    pub fn unpaired(run_sd: f64, runs: usize) -> Self {
+        NoiseEstimate { run_sd, runs, pair_sd: None, pairs: 0 }
+    }
+
     /// Degrees of freedom of the estimate, for Student's t.
     pub fn degrees_of_freedom(&self) -> f64 {
         self.runs.saturating_sub(1).max(1) as f64
+    }
+
+    /// The sd of a back-to-back pair's log difference and its degrees of freedom: measured if
+    /// calibration saw pairs, else `run_sd · √2` (two independent runs; an upper bound).
+    pub fn pair(&self) -> (f64, f64) {
+        match self.pair_sd {
+            Some(sd) if self.pairs >= 2 => (sd, self.pairs as f64),
+            _ => (self.run_sd * std::f64::consts::SQRT_2, self.degrees_of_freedom()),
+        }
     }
 }
 
@@ -89,8 +112,8 @@ pub enum CalibrationError {
 
 impl Calibration {
     /// Estimates each benchmark's noise from A/A runs: `runs[r]` holds every benchmark's
-    /// figure in run `r` (one-round [`Series`]). Benchmarks seen in fewer than 3 valid runs are
-    /// left out.
+    /// figure in run `r` (one-round [`Series`]), in the order they ran, so that runs 1–2, 3–4, …
+    /// are back-to-back pairs. Benchmarks seen in fewer than 3 valid runs are left out.
     pub fn from_runs(
         runs: &[Vec<Series>],
         fingerprint: Fingerprint,
@@ -99,10 +122,13 @@ impl Calibration {
         if runs.len() < 3 {
             return Err(CalibrationError::TooFewRuns { runs: runs.len() });
         }
-        let mut by_id: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
-        for run in runs {
+        // Per benchmark, its figure in each run (None where the run lacks it), so that pairs
+        // stay aligned with the runs' order.
+        let mut by_id: BTreeMap<&str, Vec<Option<f64>>> = BTreeMap::new();
+        for (r, run) in runs.iter().enumerate() {
             for s in run {
-                by_id.entry(s.id.as_str()).or_default().extend(s.rounds.iter().copied());
+                let v = by_id.entry(s.id.as_str()).or_insert_with(|| vec![None; runs.len()]);
+                v[r] = s.rounds.first().copied();
             }
         }
         let benchmarks = by_id.into_iter().filter_map(|(id, v)| Some((id.to_owned(), estimate_noise(&v)?))).collect();
@@ -120,14 +146,18 @@ impl Calibration {
             serde_json::from_value(value).map_err(|source| ResultsError::Json { path: path.into(), source })?;
         // A negative or NaN noise would turn every change into a certainty or none at all.
         if let Some((id, n)) =
-            cal.benchmarks.iter().find(|(_, n)| !(n.run_sd.is_finite() && n.run_sd >= 0.0) || n.runs < 3)
+            cal.benchmarks.iter().find(|(_, n)| {
+                !(n.run_sd.is_finite() && n.run_sd >= 0.0)
+                    || n.runs < 3
+                    || n.pair_sd.is_some_and(|sd| !(sd.is_finite() && sd >= 0.0))
+            })
         {
             return Err(CalibrationError::Invalid {
                 path: path.into(),
                 id: id.clone(),
                 problem: format!(
-                    "run_sd {} from {} runs (needs a finite run_sd ≥ 0 from at least 3 runs)",
-                    n.run_sd, n.runs
+                    "run_sd {} from {} runs, pair_sd {:?} (needs finite sds ≥ 0 from at least 3 runs)",
+                    n.run_sd, n.runs, n.pair_sd
                 ),
             });
         }

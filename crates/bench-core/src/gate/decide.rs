@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Change, Judgement, NoiseEstimate, NoiseFloor, NoiseSource, Row, Series, SideSummary, Verdict};
 use crate::metrics::Direction;
-use crate::stats::{benjamini_hochberg, mad_sd, mean, median, normal_quantile, sample_sd, t_cdf, t_quantile};
+use crate::stats::{benjamini_hochberg, f_sf, mad_sd, mean, median, normal_quantile, sample_sd, t_cdf, t_quantile};
 
 /// Between-run standard deviation assumed when it can be neither measured (one round per side)
 /// nor looked up (no calibration): 2 %, the middle of what `gate-noise.md` measured on the
@@ -36,10 +36,15 @@ pub struct GateConfig {
     pub alpha: f64,
     /// Probability with which a change of the noise floor's size is detected; alpha < power < 1.
     pub power: f64,
+    /// Round `i` of base and round `i` of head ran back to back (as `noisegate ab` runs them):
+    /// judge the per-pair differences, so drift that a pair shares cancels. Benchmarks whose
+    /// sides have different round counts are judged unpaired.
+    #[serde(default)]
+    pub paired: bool,
 }
 
 impl Default for GateConfig {
-    /// Threshold 3 %, alpha 1 %, power 95 %.
+    /// Threshold 3 %, alpha 1 %, power 95 %, unpaired.
     ///
     /// * 3 %: the smallest round figure that the CPU-bound and allocation-heavy benchmarks of
     ///   `gate-noise.md` (between-run sd 0.5 % and 1 %) resolve with five rounds a side (noise
@@ -49,7 +54,7 @@ impl Default for GateConfig {
     /// * alpha 1 %: the false-alarm goal is ≤ 1 % of A/A comparisons.
     /// * power 95 %: the detection goal for +5 % is ≥ 95 %.
     fn default() -> Self {
-        GateConfig { threshold: 0.03, alpha: 0.01, power: 0.95 }
+        GateConfig { threshold: 0.03, alpha: 0.01, power: 0.95, paired: false }
     }
 }
 
@@ -66,7 +71,8 @@ pub struct ConfigError {
 }
 
 impl GateConfig {
-    /// Checks 0 < threshold < 1, 0.001 ≤ alpha < 0.5 and alpha < power < 1.
+    /// Checks 0 < threshold < 1, 0.001 ≤ alpha < 0.5 and alpha < power < 1 (unpaired; set
+    /// [`GateConfig::paired`] after).
     pub fn new(threshold: f64, alpha: f64, power: f64) -> Result<Self, ConfigError> {
         let check = |field, value: f64, ok: bool, expected| {
             if ok { Ok(()) } else { Err(ConfigError { field, value, expected }) }
@@ -74,46 +80,61 @@ impl GateConfig {
         check("threshold", threshold, threshold > 0.0 && threshold < 1.0, "a fraction between 0 and 1 (0.03 = 3 %)")?;
         check("alpha", alpha, (0.001..0.5).contains(&alpha), "between 0.001 and 0.5 (e.g. 0.01)")?;
         check("power", power, power > alpha && power < 1.0, "between alpha and 1 (e.g. 0.95)")?;
-        Ok(GateConfig { threshold, alpha, power })
+        Ok(GateConfig { threshold, alpha, power, paired: false })
     }
 }
 
-/// One side reduced: log figures with outliers set aside.
-struct Side {
-    rounds: usize,
-    kept: Vec<f64>,
-    outliers: Vec<usize>,
+/// Indexes of the outliers among `xs`: further than [`OUTLIER_SDS`] robust sds from the median.
+///
+/// Without a calibrated scale, the MAD of a handful of values is itself too noisy to call
+/// anything an outlier; six values is the least where it is usable. An outlier is rare by
+/// definition: more far-off values than one in five (at least one) are a second mode of the
+/// benchmark — e.g. runs that land in a slow memory placement — which is noise the statistics
+/// must see, not discard, so then none is set aside.
+fn outliers(xs: &[f64], calibrated_scale: Option<f64>) -> Vec<usize> {
+    if xs.len() < 6 && !(xs.len() >= 3 && calibrated_scale.is_some()) {
+        return Vec::new();
+    }
+    let m = median(xs);
+    let scale = mad_sd(xs).max(calibrated_scale.unwrap_or(0.0)).max(MIN_OUTLIER_SCALE);
+    let far: Vec<usize> = (0..xs.len()).filter(|&i| (xs[i] - m).abs() > OUTLIER_SDS * scale).collect();
+    if far.len() > (xs.len() / MAX_OUTLIER_SHARE).max(1) { Vec::new() } else { far }
 }
 
-impl Side {
-    fn new(values: &[f64], calibrated_sd: Option<f64>) -> Side {
-        let logs: Vec<f64> = values.iter().map(|v| v.ln()).collect();
-        let mut outliers = Vec::new();
-        // Without a calibrated scale, the MAD of a handful of rounds is itself too noisy to call
-        // anything an outlier; six rounds is the least where it is usable.
-        if logs.len() >= 6 || (logs.len() >= 3 && calibrated_sd.is_some()) {
-            let m = median(&logs);
-            let scale = mad_sd(&logs).max(calibrated_sd.unwrap_or(0.0)).max(MIN_OUTLIER_SCALE);
-            outliers = (0..logs.len()).filter(|&i| (logs[i] - m).abs() > OUTLIER_SDS * scale).collect();
-            // An outlier is rare by definition. More far-off rounds than one in five (at least
-            // one) are a second mode of the benchmark — e.g. runs that land in a slow memory
-            // placement — which is noise the statistics must see, not discard.
-            if outliers.len() > (logs.len() / MAX_OUTLIER_SHARE).max(1) {
-                outliers.clear();
-            }
+fn keep(xs: &[f64], set_aside: &[usize]) -> Vec<f64> {
+    xs.iter().enumerate().filter(|(i, _)| !set_aside.contains(i)).map(|(_, x)| *x).collect()
+}
+
+fn sum_sq(xs: &[f64]) -> f64 {
+    let m = mean(xs);
+    xs.iter().map(|x| (x - m).powi(2)).sum()
+}
+
+/// A standard deviation with its degrees of freedom.
+#[derive(Debug, Clone, Copy)]
+struct Sd {
+    sd: f64,
+    df: f64,
+}
+
+/// The noise a test uses, from what this comparison measured and what calibration stored.
+///
+/// Calibration is a floor: rounds close in time share offsets, so a few rounds' spread alone
+/// under-states the noise. A measured spread above it is pooled with it (more degrees of
+/// freedom, hence a smaller t) unless an F test says today's runs are noisier than calibrated
+/// (p < 5 %); then the measured spread is used alone.
+fn noise_in_use(measured: Option<Sd>, calibrated: Option<Sd>) -> Option<(Sd, NoiseSource)> {
+    Some(match (measured, calibrated) {
+        (Some(m), Some(c)) if m.sd <= c.sd => (c, NoiseSource::Calibrated),
+        (Some(m), Some(c)) if c.sd > 0.0 && f_sf((m.sd / c.sd).powi(2), m.df, c.df) >= 0.05 => {
+            let df = m.df + c.df;
+            let sd = ((m.df * m.sd.powi(2) + c.df * c.sd.powi(2)) / df).sqrt();
+            (Sd { sd, df }, NoiseSource::Pooled)
         }
-        let kept = logs.iter().enumerate().filter(|(i, _)| !outliers.contains(i)).map(|(_, x)| *x).collect();
-        Side { rounds: values.len(), kept, outliers }
-    }
-
-    fn summary(&self) -> SideSummary {
-        SideSummary { rounds: self.rounds, outliers: self.outliers.clone(), typical: mean(&self.kept).exp() }
-    }
-
-    fn sum_sq(&self) -> f64 {
-        let m = mean(&self.kept);
-        self.kept.iter().map(|x| (x - m).powi(2)).sum()
-    }
+        (Some(m), _) => (m, NoiseSource::Measured),
+        (None, Some(c)) => (c, NoiseSource::Calibrated),
+        (None, None) => return None,
+    })
 }
 
 /// The statistics of one benchmark before the suite-wide correction.
@@ -126,24 +147,70 @@ struct Tested {
     floor_log: f64,
 }
 
-fn test_one(id: &str, base: &Series, head: &Series, noise: Option<&NoiseEstimate>, config: &GateConfig) -> Tested {
-    let cal_sd = noise.map(|n| n.run_sd);
-    let (b, h) = (Side::new(&base.rounds, cal_sd), Side::new(&head.rounds, cal_sd));
-    let d = mean(&h.kept) - mean(&b.kept);
-    let df_measured = (b.kept.len() + h.kept.len()).saturating_sub(2);
-    let measured_sd = (df_measured > 0).then(|| ((b.sum_sq() + h.sum_sq()) / df_measured as f64).sqrt());
+/// The change on log scale, its standard error and what it rests on.
+struct Estimate {
+    d: f64,
+    se: f64,
+    /// Noise used, with its degrees of freedom, expressed per run (a pair's sd / √2).
+    run: Sd,
+    source: NoiseSource,
+    base: SideSummary,
+    head: SideSummary,
+}
 
-    let (run_sd, df, source) = match (measured_sd, noise) {
-        (Some(m), Some(n)) if n.run_sd >= m => (n.run_sd, n.degrees_of_freedom(), NoiseSource::Calibrated),
-        (Some(m), _) => (m, df_measured as f64, NoiseSource::Measured),
-        (None, Some(n)) => (n.run_sd, n.degrees_of_freedom(), NoiseSource::Calibrated),
-        (None, None) => (ASSUMED_RUN_SD, f64::INFINITY, NoiseSource::Assumed),
-    };
-    let se = run_sd * (1.0 / b.kept.len() as f64 + 1.0 / h.kept.len() as f64).sqrt();
-    let t_crit = t_quantile(1.0 - config.alpha / 2.0, df);
+fn summary(logs: &[f64], set_aside: Vec<usize>) -> SideSummary {
+    SideSummary { rounds: logs.len(), typical: mean(&keep(logs, &set_aside)).exp(), outliers: set_aside }
+}
+
+/// Unpaired: difference of the side means over the pooled within-side spread.
+fn unpaired(b: &[f64], h: &[f64], noise: Option<&NoiseEstimate>) -> Estimate {
+    let cal_sd = noise.map(|n| n.run_sd);
+    let (b_out, h_out) = (outliers(b, cal_sd), outliers(h, cal_sd));
+    let (bk, hk) = (keep(b, &b_out), keep(h, &h_out));
+    let df = (bk.len() + hk.len()).saturating_sub(2) as f64;
+    let measured = (df > 0.0).then(|| Sd { sd: ((sum_sq(&bk) + sum_sq(&hk)) / df).sqrt(), df });
+    let calibrated = noise.map(|n| Sd { sd: n.run_sd, df: n.degrees_of_freedom() });
+    let (run, source) = noise_in_use(measured, calibrated)
+        .unwrap_or((Sd { sd: ASSUMED_RUN_SD, df: f64::INFINITY }, NoiseSource::Assumed));
+    let se = run.sd * (1.0 / bk.len() as f64 + 1.0 / hk.len() as f64).sqrt();
+    Estimate { d: mean(&hk) - mean(&bk), se, run, source, base: summary(b, b_out), head: summary(h, h_out) }
+}
+
+/// Paired: the mean of the per-pair differences over their spread. An outlier pair is set aside
+/// on both sides.
+fn paired(b: &[f64], h: &[f64], noise: Option<&NoiseEstimate>) -> Estimate {
+    let diffs: Vec<f64> = b.iter().zip(h).map(|(b, h)| h - b).collect();
+    let calibrated = noise.map(|n| {
+        let (sd, df) = n.pair();
+        Sd { sd, df }
+    });
+    let out = outliers(&diffs, calibrated.map(|c| c.sd));
+    let kept = keep(&diffs, &out);
+    let df = kept.len().saturating_sub(1) as f64;
+    let measured = (df > 0.0).then(|| Sd { sd: (sum_sq(&kept) / df).sqrt(), df });
+    let (pair, source) = noise_in_use(measured, calibrated).unwrap_or((
+        Sd { sd: ASSUMED_RUN_SD * std::f64::consts::SQRT_2, df: f64::INFINITY },
+        NoiseSource::Assumed,
+    ));
+    Estimate {
+        d: mean(&kept),
+        se: pair.sd / (kept.len() as f64).sqrt(),
+        run: Sd { sd: pair.sd / std::f64::consts::SQRT_2, df: pair.df },
+        source,
+        base: summary(b, out.clone()),
+        head: summary(h, out),
+    }
+}
+
+fn test_one(id: &str, base: &Series, head: &Series, noise: Option<&NoiseEstimate>, config: &GateConfig) -> Tested {
+    let (b, h): (Vec<f64>, Vec<f64>) =
+        (base.rounds.iter().map(|v| v.ln()).collect(), head.rounds.iter().map(|v| v.ln()).collect());
+    let e = if config.paired && b.len() == h.len() { paired(&b, &h, noise) } else { unpaired(&b, &h, noise) };
+    let Estimate { d, se, run, source, .. } = e;
+    let t_crit = t_quantile(1.0 - config.alpha / 2.0, run.df);
     let floor_log = (t_crit + normal_quantile(config.power)) * se;
     let p_value = if se > 0.0 {
-        2.0 * (1.0 - t_cdf(d.abs() / se, df))
+        2.0 * (1.0 - t_cdf(d.abs() / se, run.df))
     } else if d == 0.0 {
         1.0 // identical deterministic figures (e.g. allocation counts): certainly no change
     } else {
@@ -160,10 +227,10 @@ fn test_one(id: &str, base: &Series, head: &Series, noise: Option<&NoiseEstimate
         id: id.to_owned(),
         unit: base.unit.clone(),
         direction: base.direction,
-        base: b.summary(),
-        head: h.summary(),
+        base: e.base,
+        head: e.head,
         change: Change { estimate: d.exp_m1(), lower: lo.exp_m1(), upper: hi.exp_m1(), confidence: 1.0 - config.alpha },
-        noise: NoiseFloor { run_sd, floor: floor_log.exp_m1(), source },
+        noise: NoiseFloor { run_sd: run.sd, floor: floor_log.exp_m1(), source },
         p_value,
         significant: false,
         verdict: Verdict::Inconclusive,
@@ -265,21 +332,36 @@ fn typical(values: &[f64]) -> f64 {
     mean(&values.iter().map(|v| v.ln()).collect::<Vec<_>>()).exp()
 }
 
-/// Between-run noise of one benchmark from A/A runs: the sample standard deviation of the log
-/// figures after setting aside outlier runs as [`judge`] does; zero, negative and NaN figures
-/// are ignored. `None` for fewer than 3 usable runs.
-pub(crate) fn estimate_noise(values: &[f64]) -> Option<NoiseEstimate> {
-    let valid: Vec<f64> = values.iter().copied().filter(|v| v.is_finite() && *v > 0.0).collect();
-    if valid.len() < 3 {
+/// Noise of one benchmark from A/A runs in the order they ran (`None` where a run lacks the
+/// benchmark): the sample standard deviation of the log figures after setting aside outlier
+/// runs as [`judge`] does, and the sd of the log differences of the back-to-back pairs (runs
+/// 1–2, 3–4, …; their true difference is zero). Zero, negative and NaN figures are ignored.
+/// `None` for fewer than 3 usable runs.
+pub(crate) fn estimate_noise(values: &[Option<f64>]) -> Option<NoiseEstimate> {
+    let usable = |v: &Option<f64>| v.filter(|v| v.is_finite() && *v > 0.0).map(f64::ln);
+    let logs: Vec<f64> = values.iter().filter_map(usable).collect();
+    if logs.len() < 3 {
         return None;
     }
-    let side = Side::new(&valid, None);
-    Some(NoiseEstimate { run_sd: sample_sd(&side.kept)?, runs: side.kept.len() })
+    let kept = keep(&logs, &outliers(&logs, None));
+    let run_sd = sample_sd(&kept)?;
+    let diffs: Vec<f64> =
+        values.chunks_exact(2).filter_map(|p| Some(usable(&p[1])? - usable(&p[0])?)).collect();
+    let pair_kept = keep(&diffs, &outliers(&diffs, None));
+    let pairs = pair_kept.len();
+    let pair_sd = (pairs >= 2).then(|| (pair_kept.iter().map(|d| d * d).sum::<f64>() / pairs as f64).sqrt());
+    Some(NoiseEstimate { run_sd, runs: kept.len(), pair_sd, pairs: if pair_sd.is_some() { pairs } else { 0 } })
 }
 
 /// The noise floor (see the module docs) of a benchmark with calibrated noise `noise` when
-/// compared with `rounds` rounds on each side, as a relative change.
+/// compared with `rounds` rounds on each side (paired if `config.paired`), as a relative change.
 pub fn noise_floor(noise: &NoiseEstimate, rounds: usize, config: &GateConfig) -> f64 {
-    let se = noise.run_sd * (2.0 / rounds.max(1) as f64).sqrt();
-    ((t_quantile(1.0 - config.alpha / 2.0, noise.degrees_of_freedom()) + normal_quantile(config.power)) * se).exp_m1()
+    let n = rounds.max(1) as f64;
+    let (se, df) = if config.paired {
+        let (sd, df) = noise.pair();
+        (sd / n.sqrt(), df)
+    } else {
+        (noise.run_sd * (2.0 / n).sqrt(), noise.degrees_of_freedom())
+    };
+    ((t_quantile(1.0 - config.alpha / 2.0, df) + normal_quantile(config.power)) * se).exp_m1()
 }

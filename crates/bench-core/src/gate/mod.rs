@@ -35,6 +35,8 @@ mod calibration;
 mod cargo;
 mod collect;
 mod decide;
+#[cfg(test)]
+mod paired_tests;
 mod series;
 #[cfg(test)]
 mod tests;
@@ -103,6 +105,9 @@ pub enum NoiseSource {
     Calibrated,
     /// From the spread of this comparison's own rounds.
     Measured,
+    /// This comparison's spread, above the calibrated one but not significantly (F test at
+    /// 5 %), pooled with it.
+    Pooled,
     /// Neither was available (one round per side, no calibration): [`ASSUMED_RUN_SD`].
     Assumed,
 }

@@ -27,7 +27,7 @@ fn one(base: &[f64], head: &[f64], noise: Option<NoiseEstimate>) -> Judgement {
 }
 
 fn cal(run_sd: f64) -> Option<NoiseEstimate> {
-    Some(NoiseEstimate { run_sd, runs: 30 })
+    Some(NoiseEstimate::unpaired(run_sd, 30))
 }
 
 #[test]
@@ -138,7 +138,7 @@ fn higher_is_better_metrics_regress_when_they_fall() {
         rounds: BASE.to_vec(),
     };
     let h = Series { rounds: scaled(&BASE, 0.9), ..b.clone() };
-    let noise = BTreeMap::from([("rps".to_owned(), NoiseEstimate { run_sd: 0.005, runs: 30 })]);
+    let noise = BTreeMap::from([("rps".to_owned(), NoiseEstimate::unpaired(0.005, 30))]);
     let rows = judge(std::slice::from_ref(&b), &[h], &noise, &GateConfig::default());
     let Row::Judged(j) = &rows[0] else { panic!("{rows:?}") };
     assert_eq!(j.verdict, Verdict::Regressed);
@@ -191,7 +191,7 @@ fn added_removed_and_invalid_rows_are_listed_in_id_order() {
 #[test]
 fn the_suite_wide_correction_keeps_a_lone_marginal_change_from_failing_a_large_suite() {
     // A +4 % change whose p-value (≈ 0.002) passes alpha = 1 % on its own…
-    let noise = |ids: &[String]| ids.iter().map(|id| (id.clone(), NoiseEstimate { run_sd: 0.02, runs: 200 })).collect();
+    let noise = |ids: &[String]| ids.iter().map(|id| (id.clone(), NoiseEstimate::unpaired(0.02, 200))).collect();
     let lone = vec![series("x", &BASE)];
     let lone_head = vec![series("x", &scaled(&BASE, 1.04))];
     let rows = judge(&lone, &lone_head, &noise(&["x".into()]), &GateConfig::default());
@@ -293,7 +293,7 @@ fn the_threshold_is_a_ratio_in_either_direction() {
         direction: Direction::Higher,
         rounds: scaled(&BASE, k),
     };
-    let noise = BTreeMap::from([("rps".to_owned(), NoiseEstimate { run_sd: 0.001, runs: 30 })]);
+    let noise = BTreeMap::from([("rps".to_owned(), NoiseEstimate::unpaired(0.001, 30))]);
     let verdict = |k: f64| match &judge(&[rps(1.0)], &[rps(k)], &noise, &GateConfig::default())[0] {
         Row::Judged(j) => j.verdict,
         other => panic!("{other:?}"),

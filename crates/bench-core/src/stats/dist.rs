@@ -97,6 +97,21 @@ pub(crate) fn t_cdf(t: f64, df: f64) -> f64 {
     if t > 0.0 { 1.0 - tail } else { tail }
 }
 
+/// P(F > f) for Snedecor's F with (`df1`, `df2`) degrees of freedom: the p-value of a variance
+/// ratio (`df2 = ∞` allowed: then `df1·F` is χ² with `df1` degrees of freedom, approximated
+/// here by a very large `df2`).
+pub(crate) fn f_sf(f: f64, df1: f64, df2: f64) -> f64 {
+    if f.is_nan() {
+        return f64::NAN;
+    }
+    if f <= 0.0 {
+        return 1.0;
+    }
+    let df2 = df2.min(1e7);
+    // P(F > f) = I_x(df2/2, df1/2) with x = df2 / (df2 + df1·f) (Abramowitz & Stegun 26.6.2).
+    inc_beta(df2 / 2.0, df1 / 2.0, df2 / (df2 + df1 * f))
+}
+
 /// Standard normal CDF, via the complementary error function.
 pub(crate) fn normal_cdf(z: f64) -> f64 {
     0.5 * erfc(-z / std::f64::consts::SQRT_2)
@@ -178,6 +193,18 @@ mod tests {
         assert!(close(t_cdf(2.0, 10.0), 0.963_306, 1e-5));
         assert!(close(t_cdf(-2.0, 10.0), 0.036_694, 1e-5));
         assert!(close(t_quantile(0.975, f64::INFINITY), 1.959_964, 1e-5));
+    }
+
+    #[test]
+    fn f_matches_tables() {
+        // Upper 5 % and 1 % points of F (any statistics textbook's F table).
+        for (df1, df2, f95, f99) in [(4.0, 20.0, 2.866, 4.431), (5.0, 10.0, 3.326, 5.636), (1.0, 30.0, 4.171, 7.562)] {
+            assert!(close(f_sf(f95, df1, df2), 0.05, 2e-4), "F({df1}, {df2}) at {f95}: {}", f_sf(f95, df1, df2));
+            assert!(close(f_sf(f99, df1, df2), 0.01, 1e-4), "F({df1}, {df2}) at {f99}: {}", f_sf(f99, df1, df2));
+        }
+        // F(1, df) is t(df) squared.
+        assert!(close(f_sf(4.0, 1.0, 10.0), 2.0 * (1.0 - t_cdf(2.0, 10.0)), 1e-9));
+        assert_eq!(f_sf(0.0, 3.0, 3.0), 1.0);
     }
 
     #[test]

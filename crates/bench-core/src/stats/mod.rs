@@ -8,6 +8,6 @@ mod dist;
 mod fdr;
 mod robust;
 
-pub(crate) use dist::{normal_quantile, t_cdf, t_quantile};
+pub(crate) use dist::{f_sf, normal_quantile, t_cdf, t_quantile};
 pub(crate) use fdr::benjamini_hochberg;
 pub(crate) use robust::{mad_sd, mean, median, sample_sd};

@@ -94,6 +94,7 @@ pub(crate) fn source(s: NoiseSource) -> &'static str {
     match s {
         NoiseSource::Calibrated => "calibrated",
         NoiseSource::Measured => "measured",
+        NoiseSource::Pooled => "calibrated+measured",
         NoiseSource::Assumed => "assumed",
     }
 }

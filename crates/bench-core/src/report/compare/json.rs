@@ -12,7 +12,7 @@
 //!   "outcome": "passed" | "regressed" | "cannot_judge",
 //!   "exit_code": 0 | 1 | 2,                 // what `noisegate compare` exits with
 //!   "base_names": [string], "head_names": [string],   // baselines, one per round
-//!   "config": { "threshold", "alpha", "power", "confidence" },   // confidence = 1 − alpha
+//!   "config": { "threshold", "alpha", "power", "confidence", "paired" },   // confidence = 1 − alpha
 //!   "warnings": [string],                  // must be shown to whoever reads the result
 //!   "summary": { "total", "regressed", "improved", "unchanged", "inconclusive",
 //!                "too_noisy", "added", "removed", "invalid" },
@@ -24,7 +24,7 @@
 //!     "direction": "lower" | "higher" | null,   // which way is better (judged rows)
 //!     "base": side | null, "head": side | null,  // null on the side a row lacks
 //!     "change": { "estimate", "lower", "upper", "confidence" } | null,   // head / base − 1
-//!     "noise": { "floor", "run_sd", "source": "calibrated" | "measured" | "assumed" } | null,
+//!     "noise": { "floor", "run_sd", "source": "calibrated" | "measured" | "pooled" | "assumed" } | null,
 //!     "p_value": number | null,            // before the suite-wide correction
 //!     "significant": bool | null,          // kept by Benjamini–Hochberg at level alpha
 //!     "reason": string | null              // why an invalid row could not be judged
@@ -75,6 +75,10 @@ pub(crate) struct ConfigJson {
     pub(crate) alpha: f64,
     pub(crate) power: f64,
     pub(crate) confidence: f64,
+    /// Rounds were judged as back-to-back base/head pairs (added after schema 1 shipped; absent
+    /// in older files, which were unpaired).
+    #[serde(default)]
+    pub(crate) paired: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -121,6 +125,7 @@ pub(crate) enum DirectionJson {
 pub(crate) enum NoiseSourceJson {
     Calibrated,
     Measured,
+    Pooled,
     Assumed,
 }
 
@@ -213,6 +218,7 @@ impl BenchmarkJson {
                 source: match j.noise.source {
                     NoiseSource::Calibrated => NoiseSourceJson::Calibrated,
                     NoiseSource::Measured => NoiseSourceJson::Measured,
+                    NoiseSource::Pooled => NoiseSourceJson::Pooled,
                     NoiseSource::Assumed => NoiseSourceJson::Assumed,
                 },
             }),
@@ -263,6 +269,7 @@ impl ComparisonJson {
                 alpha: cmp.config.alpha,
                 power: cmp.config.power,
                 confidence: 1.0 - cmp.config.alpha,
+                paired: cmp.config.paired,
             },
             warnings: cmp.warnings.clone(),
             summary: SummaryJson {

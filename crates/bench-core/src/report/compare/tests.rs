@@ -70,7 +70,7 @@ fn suite() -> Comparison {
         p99(at(4.2, 1.003)),
         rps(at(12_000.0, 1.10)),
     ];
-    let cal = |id: &str, run_sd| (id.to_owned(), NoiseEstimate { run_sd, runs: 30 });
+    let cal = |id: &str, run_sd| (id.to_owned(), NoiseEstimate::unpaired(run_sd, 30));
     let noise = BTreeMap::from([
         cal("latency/fan|out `x`", 0.005),
         cal("latency/noisy", 0.05),
