@@ -51,6 +51,23 @@ pub enum CollectError {
     /// Reading a scenario result failed.
     #[error(transparent)]
     Results(#[from] ResultsError),
+    /// Two scenario results saved under one baseline name carry the same scenario name, so one
+    /// round would count twice.
+    #[error(
+        "scenario `{scenario}` is saved twice under baseline `{baseline}`: {} and {}; give the scenarios distinct names (or delete the stale file)",
+        first.display(),
+        second.display()
+    )]
+    DuplicateScenario {
+        /// The scenario name inside both files.
+        scenario: String,
+        /// The baseline name.
+        baseline: String,
+        /// The first file.
+        first: PathBuf,
+        /// The second file.
+        second: PathBuf,
+    },
     /// A directory under the results root could not be listed.
     #[error("cannot list {path}: {source}")]
     Walk {
@@ -122,8 +139,17 @@ fn scenario_metrics(
         files.retain(|f| std::fs::metadata(f).and_then(|m| m.modified()).is_ok_and(|m| m >= t));
     }
     let mut out = Vec::new();
+    let mut seen: BTreeMap<String, PathBuf> = BTreeMap::new();
     for file in files {
         let m = read_system_metrics(&file)?;
+        if let Some(first) = seen.insert(m.name.clone(), file.clone()) {
+            return Err(CollectError::DuplicateScenario {
+                scenario: m.name.clone(),
+                baseline: name.to_owned(),
+                first,
+                second: file,
+            });
+        }
         for &metric in GATED_METRICS {
             if let Some(v) = m.value(metric) {
                 out.push((format!("{}/{}", m.name, metric.key()), metric, v));
@@ -154,4 +180,39 @@ fn find_metrics_files(dir: &Path, name: &str, out: &mut Vec<PathBuf>) -> Result<
     }
     out.sort();
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::metrics::{RunContext, SystemMetrics};
+
+    fn save(results: &ResultsDir, dir_id: &str, scenario: &str, baseline: &str, rps: f64) {
+        let ctx = RunContext::detect("t", "0", Duration::from_secs(1), Duration::ZERO);
+        let mut m = SystemMetrics::new(scenario, ctx);
+        m.throughput.requests_per_second = Some(rps);
+        results.write(dir_id, baseline, "metrics.json", &m).unwrap();
+    }
+
+    #[test]
+    fn scenario_metrics_are_one_round_per_name_and_duplicates_are_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let results = ResultsDir::at(tmp.path().join("noisegate"));
+        let criterion = CriterionDir::at(tmp.path().join("criterion"));
+        save(&results, "load/peak", "peak", "r1", 1000.0);
+        save(&results, "load/peak", "peak", "r2", 1010.0);
+        let side = collect_side(&criterion, &results, &["r1".into(), "r2".into()], None).unwrap();
+        let rps = side.series.iter().find(|s| s.id == "peak/requests_per_second").unwrap();
+        assert_eq!(rps.rounds, vec![1000.0, 1010.0]);
+        assert_eq!(rps.direction, crate::metrics::Direction::Higher);
+
+        // Another suite saving a scenario of the same name under r1 would make r1 two rounds.
+        save(&results, "other/peak", "peak", "r1", 5.0);
+        let err = collect_side(&criterion, &results, &["r1".into()], None).unwrap_err();
+        assert!(matches!(err, CollectError::DuplicateScenario { .. }), "{err}");
+        let msg = err.to_string();
+        assert!(msg.contains("`peak`") && msg.contains("`r1`") && msg.contains("other"), "{msg}");
+    }
 }

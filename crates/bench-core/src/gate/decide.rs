@@ -92,13 +92,19 @@ impl GateConfig {
 /// benchmark — e.g. runs that land in a slow memory placement — which is noise the statistics
 /// must see, not discard, so then none is set aside.
 fn outliers(xs: &[f64], calibrated_scale: Option<f64>) -> Vec<usize> {
+    far_off(xs, calibrated_scale).0
+}
+
+/// `(outliers, second mode)`: the far-off values, as outliers when rare, else as a second mode
+/// (see [`outliers`]). At most one of the two is non-empty.
+fn far_off(xs: &[f64], calibrated_scale: Option<f64>) -> (Vec<usize>, Vec<usize>) {
     if xs.len() < 6 && !(xs.len() >= 3 && calibrated_scale.is_some()) {
-        return Vec::new();
+        return (Vec::new(), Vec::new());
     }
     let m = median(xs);
     let scale = mad_sd(xs).max(calibrated_scale.unwrap_or(0.0)).max(MIN_OUTLIER_SCALE);
     let far: Vec<usize> = (0..xs.len()).filter(|&i| (xs[i] - m).abs() > OUTLIER_SDS * scale).collect();
-    if far.len() > (xs.len() / MAX_OUTLIER_SHARE).max(1) { Vec::new() } else { far }
+    if far.len() > (xs.len() / MAX_OUTLIER_SHARE).max(1) { (Vec::new(), far) } else { (far, Vec::new()) }
 }
 
 fn keep(xs: &[f64], set_aside: &[usize]) -> Vec<f64> {
@@ -158,8 +164,10 @@ struct Estimate {
     head: SideSummary,
 }
 
-fn summary(logs: &[f64], set_aside: Vec<usize>) -> SideSummary {
-    SideSummary { rounds: logs.len(), typical: mean(&keep(logs, &set_aside)).exp(), outliers: set_aside }
+/// A side's summary; `second_mode` is looked for in the side's own rounds whatever was set aside.
+fn summary(logs: &[f64], set_aside: Vec<usize>, calibrated_scale: Option<f64>) -> SideSummary {
+    let second_mode = far_off(logs, calibrated_scale).1;
+    SideSummary { rounds: logs.len(), typical: mean(&keep(logs, &set_aside)).exp(), outliers: set_aside, second_mode }
 }
 
 /// Unpaired: difference of the side means over the pooled within-side spread.
@@ -173,7 +181,14 @@ fn unpaired(b: &[f64], h: &[f64], noise: Option<&NoiseEstimate>) -> Estimate {
     let (run, source) = noise_in_use(measured, calibrated)
         .unwrap_or((Sd { sd: ASSUMED_RUN_SD, df: f64::INFINITY }, NoiseSource::Assumed));
     let se = run.sd * (1.0 / bk.len() as f64 + 1.0 / hk.len() as f64).sqrt();
-    Estimate { d: mean(&hk) - mean(&bk), se, run, source, base: summary(b, b_out), head: summary(h, h_out) }
+    Estimate {
+        d: mean(&hk) - mean(&bk),
+        se,
+        run,
+        source,
+        base: summary(b, b_out, cal_sd),
+        head: summary(h, h_out, cal_sd),
+    }
 }
 
 /// Paired: the mean of the per-pair differences over their spread. An outlier pair is set aside
@@ -197,8 +212,8 @@ fn paired(b: &[f64], h: &[f64], noise: Option<&NoiseEstimate>) -> Estimate {
         se: pair.sd / (kept.len() as f64).sqrt(),
         run: Sd { sd: pair.sd / std::f64::consts::SQRT_2, df: pair.df },
         source,
-        base: summary(b, out.clone()),
-        head: summary(h, out),
+        base: summary(b, out.clone(), noise.map(|n| n.run_sd)),
+        head: summary(h, out, noise.map(|n| n.run_sd)),
     }
 }
 

@@ -130,6 +130,11 @@ pub struct SideSummary {
     pub rounds: usize,
     /// Indexes (into the rounds given) set aside as outliers.
     pub outliers: Vec<usize>,
+    /// Indexes of rounds far from the median that were too many (more than one in five) to be
+    /// outliers: the benchmark has a second mode, e.g. runs landing in a slow memory placement.
+    /// They are kept in the statistics; reported so the benchmark's cause can be fixed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub second_mode: Vec<usize>,
     /// Geometric mean of the kept rounds, in the series' unit.
     pub typical: f64,
 }

@@ -8,12 +8,14 @@
 mod catalog;
 mod context;
 mod errors;
+mod timeline;
 
 use serde::{Deserialize, Serialize};
 
 pub use catalog::{Direction, Metric};
 pub use context::{ClockKind, HostInfo, RunContext};
 pub use errors::{ErrorKind, ErrorStats};
+pub use timeline::{TIMELINE_FILE, TIMELINE_SCHEMA, Timeline, TimelinePoint};
 
 use crate::latency::LatencySummary;
 use crate::load::GeneratorHealth;

@@ -106,15 +106,22 @@ pub(crate) fn setting_percent(x: f64) -> String {
     format!("{}%", s.trim_end_matches('0').trim_end_matches('.'))
 }
 
-/// Rounds given on each side, with outlier rounds set aside: `5/5`, `5/5 (1 outlier)`.
+/// Rounds given on each side, with outlier rounds set aside and rounds in a second mode:
+/// `5/5`, `5/5 (1 outlier)`, `10/10 (5 in a 2nd mode)`.
 pub(crate) fn rounds(j: &Judgement) -> String {
     let outliers = j.base.outliers.len() + j.head.outliers.len();
-    let counts = format!("{}/{}", j.base.rounds, j.head.rounds);
+    let moded = j.base.second_mode.len() + j.head.second_mode.len();
+    let mut notes = Vec::new();
     match outliers {
-        0 => counts,
-        1 => format!("{counts} (1 outlier)"),
-        n => format!("{counts} ({n} outliers)"),
+        0 => {}
+        1 => notes.push("1 outlier".to_owned()),
+        n => notes.push(format!("{n} outliers")),
     }
+    if moded > 0 {
+        notes.push(format!("{moded} in a 2nd mode"));
+    }
+    let counts = format!("{}/{}", j.base.rounds, j.head.rounds);
+    if notes.is_empty() { counts } else { format!("{counts} ({})", notes.join(", ")) }
 }
 
 /// The settings every human report states: `threshold 3%, 99% confidence, 5 rounds a side`.

@@ -32,7 +32,8 @@
 //! }
 //! side = { "typical": number,              // geometric mean of the kept rounds, in `unit`
 //!          "rounds": number | null,        // rounds given (null: not judged)
-//!          "outliers": [number] | null }   // 0-based indexes of rounds set aside
+//!          "outliers": [number] | null,    // 0-based indexes of rounds set aside
+//!          "second_mode": [number] }       // optional: rounds of a second mode (kept)
 //! ```
 //!
 //! A change to the meaning or type of an existing key increments `schema_version`; new keys
@@ -134,6 +135,9 @@ pub(crate) struct SideJson {
     pub(crate) typical: f64,
     pub(crate) rounds: Option<usize>,
     pub(crate) outliers: Option<Vec<usize>>,
+    /// Rounds of a second mode (kept in the statistics); absent when there is none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) second_mode: Vec<usize>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -190,6 +194,7 @@ impl BenchmarkJson {
             typical: s.typical,
             rounds: Some(s.rounds),
             outliers: Some(s.outliers.clone()),
+            second_mode: s.second_mode.clone(),
         };
         BenchmarkJson {
             verdict: Some(match j.verdict {
@@ -229,7 +234,7 @@ impl BenchmarkJson {
     }
 
     fn from_row(row: &Row) -> BenchmarkJson {
-        let unseen = |typical: f64| Some(SideJson { typical, rounds: None, outliers: None });
+        let unseen = |typical: f64| Some(SideJson { typical, rounds: None, outliers: None, second_mode: Vec::new() });
         match row {
             Row::Judged(j) => BenchmarkJson::judged(j),
             Row::Added { id, head, unit } => BenchmarkJson {
