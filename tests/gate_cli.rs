@@ -146,6 +146,35 @@ fn head_defaults_to_criterions_latest_run() {
 }
 
 #[test]
+fn stale_latest_results_from_an_earlier_run_are_left_out_and_named() {
+    let p = Project::new();
+    // An earlier full run wrote `new` for both; then main was saved; then only g/fresh ran.
+    let old = p.bench("g/stale", "new", &[150.0, 150.0, 150.1]);
+    let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    for f in ["benchmark.json", "sample.json", "estimates.json"] {
+        std::fs::File::options().write(true).open(old.join(f)).unwrap().set_modified(hour_ago).unwrap();
+    }
+    p.bench("g/stale", "main", &[100.0, 100.1, 99.9]);
+    p.bench("g/fresh", "main", &[100.0, 100.1, 99.9]);
+    p.bench("g/fresh", "new", &[100.0, 100.0, 100.1]);
+    let o = p.run(&["compare", "--base", "main", "--format", "json"]);
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&o)));
+    let kinds: Vec<(&str, &str)> = v["benchmarks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| (b["id"].as_str().unwrap(), b["kind"].as_str().unwrap()))
+        .collect();
+    assert_eq!(kinds, [("g/fresh", "judged"), ("g/stale", "removed")], "{}", text(&o));
+    let warnings = v["warnings"].to_string();
+    assert!(warnings.contains("g/stale") && warnings.contains("older than the base"), "{warnings}");
+    assert_eq!(o.status.code(), Some(0), "the stale +50 % must not fail the gate: {}", text(&o));
+    // Named head rounds are taken as given.
+    let o = p.run(&["compare", "--base", "main", "--head", "new", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+}
+
+#[test]
 fn added_and_removed_benchmarks_are_listed_not_dropped() {
     let p = Project::new();
     let b = p.rounds("g/old", "b", 10.0, &SPREAD);

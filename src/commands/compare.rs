@@ -17,7 +17,8 @@ pub fn run(
     let dirs = Dirs::locate(loc);
     let config = bench_core::gate::GateConfig { paired, ..judge::config(gate)? };
     let noise = judge::noise(gate)?;
-    let head: Vec<String> = if head.is_empty() { vec![bench_core::results::LATEST.to_owned()] } else { head.to_vec() };
+    let latest = head.is_empty();
+    let head: Vec<String> = if latest { vec![bench_core::results::LATEST.to_owned()] } else { head.to_vec() };
     check_names(base, &head)?;
     if paired && base.len() != head.len() {
         anyhow::bail!(
@@ -28,8 +29,16 @@ pub fn run(
     }
     let baselines = Path::new("baselines");
     let base = judge::side(&dirs, "base", base, baselines)?;
-    let head = judge::side(&dirs, "head", &head, baselines)?;
-    let cmp = judge::compare(&base, &head, &noise, &config);
+    let mut head = judge::side(&dirs, "head", &head, baselines)?;
+    let stale = if latest { head.drop_stale(&base) } else { Vec::new() };
+    let mut cmp = judge::compare(&base, &head, &noise, &config);
+    if !stale.is_empty() {
+        cmp.warnings.push(format!(
+            "left out {} benchmark(s) whose latest result (criterion's `new`) is older than the base, a leftover of an earlier run: {} (run them again, or name the head rounds with --head)",
+            stale.len(),
+            stale.join(", ")
+        ));
+    }
     judge::emit(&cmp, out)
 }
 

@@ -72,6 +72,32 @@ pub struct Side {
     _imported: Option<tempfile::TempDir>,
 }
 
+impl Side {
+    /// Read from committed baseline files (so its files' times are the import's, not the run's).
+    pub fn imported(&self) -> bool {
+        self._imported.is_some()
+    }
+
+    /// Leaves out head benchmarks whose newest result was written before the base's: with the
+    /// default head `new`, those are leftovers of an earlier run (criterion only rewrites `new`
+    /// for the benchmarks a run measured, and `--save-baseline` does not touch `new`). Returns
+    /// the ids left out.
+    pub fn drop_stale(&mut self, base: &Side) -> Vec<String> {
+        if base.imported() {
+            return Vec::new();
+        }
+        let stale: Vec<String> = self
+            .data
+            .written
+            .iter()
+            .filter(|(id, head)| base.data.written.get(*id).is_some_and(|b| b > *head))
+            .map(|(id, _)| id.clone())
+            .collect();
+        self.data.series.retain(|s| !stale.contains(&s.id));
+        stale
+    }
+}
+
 /// Gathers a side, naming the side in any error. A name that criterion's directory lacks but
 /// `baselines/NAME.json` has is imported into a temporary directory first.
 pub fn side(dirs: &Dirs, which: &str, names: &[String], baselines_dir: &Path) -> anyhow::Result<Side> {

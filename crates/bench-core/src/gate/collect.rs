@@ -40,6 +40,8 @@ pub struct SideData {
     pub series: Vec<Series>,
     /// Criterion on-disk format generations seen (more than one = mixed criterion versions).
     pub formats: BTreeSet<String>,
+    /// When each benchmark's newest figure on this side was written (file modification time).
+    pub written: BTreeMap<String, SystemTime>,
 }
 
 /// A side could not be gathered.
@@ -88,6 +90,11 @@ pub fn collect_side(
 ) -> Result<SideData, CollectError> {
     let mut by_id: BTreeMap<String, Series> = BTreeMap::new();
     let mut formats = BTreeSet::new();
+    let mut written: BTreeMap<String, SystemTime> = BTreeMap::new();
+    let mut note = |id: &str, t: SystemTime| {
+        let w = written.entry(id.to_owned()).or_insert(t);
+        *w = (*w).max(t);
+    };
     let units = super::units::group_units(results)?;
     for name in names {
         let metrics = scenario_metrics(results.root(), name, since)?;
@@ -101,6 +108,7 @@ pub fn collect_side(
         };
         for run in runs.into_iter().filter(|r| since.is_none_or(|t| r.modified >= t)) {
             formats.insert(run.format.to_string());
+            note(&run.id, run.modified);
             by_id
                 .entry(run.id.clone())
                 .or_insert_with(|| {
@@ -110,7 +118,8 @@ pub fn collect_side(
                 .rounds
                 .push(run.typical);
         }
-        for (id, metric, value) in metrics {
+        for (id, metric, value, modified) in metrics {
+            note(&id, modified);
             by_id
                 .entry(id.clone())
                 .or_insert_with(|| Series {
@@ -123,20 +132,21 @@ pub fn collect_side(
                 .push(value);
         }
     }
-    Ok(SideData { names: names.to_vec(), series: by_id.into_values().collect(), formats })
+    Ok(SideData { names: names.to_vec(), series: by_id.into_values().collect(), formats, written })
 }
 
-/// `(series id, metric, value)` for every gated metric of every `metrics.json` saved under
-/// baseline `name` anywhere below `root`.
+/// `(series id, metric, value, file modified)` for every gated metric of every `metrics.json`
+/// saved under baseline `name` anywhere below `root`.
 fn scenario_metrics(
     root: &Path,
     name: &str,
     since: Option<SystemTime>,
-) -> Result<Vec<(String, Metric, f64)>, CollectError> {
+) -> Result<Vec<(String, Metric, f64, SystemTime)>, CollectError> {
     let mut files = Vec::new();
     find_metrics_files(root, name, &mut files)?;
+    let modified = |f: &Path| std::fs::metadata(f).and_then(|m| m.modified()).unwrap_or(SystemTime::UNIX_EPOCH);
     if let Some(t) = since {
-        files.retain(|f| std::fs::metadata(f).and_then(|m| m.modified()).is_ok_and(|m| m >= t));
+        files.retain(|f| modified(f) >= t);
     }
     let mut out = Vec::new();
     let mut seen: BTreeMap<String, PathBuf> = BTreeMap::new();
@@ -152,7 +162,7 @@ fn scenario_metrics(
         }
         for &metric in GATED_METRICS {
             if let Some(v) = m.value(metric) {
-                out.push((format!("{}/{}", m.name, metric.key()), metric, v));
+                out.push((format!("{}/{}", m.name, metric.key()), metric, v, modified(&file)));
             }
         }
     }
