@@ -8,7 +8,7 @@ use std::time::Instant;
 use anyhow::{Context, bail};
 use bench_core::baseline::Fingerprint;
 use bench_core::criterion::CriterionDir;
-use bench_core::gate::{Calibration, GateConfig, NoiseEstimate, Row, Series, Unit, Verdict, judge};
+use bench_core::gate::{Calibration, GateConfig, NoiseEstimate, Row, Series, Unit, Verdict, judge, within_run_se};
 use bench_core::results::{ResultsDir, write_atomic};
 
 const KERNELS: [&str; 3] = ["accuracy/cpu", "accuracy/memory", "accuracy/alloc"];
@@ -199,20 +199,20 @@ fn measure(s: &Settings, home: &Path, raw: &Path) -> anyhow::Result<(Said, f64)>
 fn analyse(s: &Settings, out_dir: &Path, home: &Path, said: &Said, run_s: f64) -> anyhow::Result<()> {
     let dir = CriterionDir::at(home);
     let mut figures: BTreeMap<String, BTreeMap<&str, Vec<f64>>> = BTreeMap::new();
+    // Each round's within-run standard error, as `collect_side` gives the gate.
+    let mut within: BTreeMap<String, BTreeMap<&str, Vec<f64>>> = BTreeMap::new();
     for r in 1..=s.rounds {
         for v in std::iter::once("base").chain(VARIANTS.iter().map(|(v, _)| *v)) {
             for run in dir.read_baseline(&format!("{v}-{r}"))? {
-                figures
-                    .entry(v.to_owned())
-                    .or_default()
-                    .entry(KERNELS.iter().find(|k| **k == run.id).copied().context("unexpected benchmark")?)
-                    .or_default()
-                    .push(run.typical);
+                let k = KERNELS.iter().find(|k| **k == run.id).copied().context("unexpected benchmark")?;
+                figures.entry(v.to_owned()).or_default().entry(k).or_default().push(run.typical);
+                within.entry(v.to_owned()).or_default().entry(k).or_default().push(within_run_se(&run.per_iteration));
             }
         }
     }
     let series = |v: &str, k: &str, idx: &[usize]| -> Series {
         Series::lower_is_better(k, Unit::Nanoseconds, idx.iter().map(|&i| figures[v][k][i]).collect())
+            .with_within(idx.iter().map(|&i| within[v][k][i]).collect())
     };
     let all: Vec<usize> = (0..s.rounds).collect();
     // Calibration as `noisegate calibrate` would make it: A/A runs from other times than the

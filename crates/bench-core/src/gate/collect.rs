@@ -114,9 +114,10 @@ pub fn collect_side(
                 .or_insert_with(|| {
                     let unit = units.get(&run.group).cloned().unwrap_or(Unit::Nanoseconds);
                     Series::lower_is_better(run.id.clone(), unit, Vec::new())
-                })
-                .rounds
-                .push(run.typical);
+                });
+            let s = by_id.get_mut(&run.id).expect("inserted above");
+            s.rounds.push(run.typical);
+            s.within.push(super::within_run_se(&run.per_iteration));
         }
         for (id, metric, value, modified) in metrics {
             note(&id, modified);
@@ -127,6 +128,7 @@ pub fn collect_side(
                     unit: Unit::Metric(metric.unit().to_owned()),
                     direction: metric.direction(),
                     rounds: Vec::new(),
+                    within: Vec::new(),
                 })
                 .rounds
                 .push(value);

@@ -220,7 +220,19 @@ fn paired(b: &[f64], h: &[f64], noise: Option<&NoiseEstimate>) -> Estimate {
 fn test_one(id: &str, base: &Series, head: &Series, noise: Option<&NoiseEstimate>, config: &GateConfig) -> Tested {
     let (b, h): (Vec<f64>, Vec<f64>) =
         (base.rounds.iter().map(|v| v.ln()).collect(), head.rounds.iter().map(|v| v.ln()).collect());
-    let e = if config.paired && b.len() == h.len() { paired(&b, &h, noise) } else { unpaired(&b, &h, noise) };
+    let mut e = if config.paired && b.len() == h.len() { paired(&b, &h, noise) } else { unpaired(&b, &h, noise) };
+    // A round cannot be more precise than the spread of its own samples says: when the runs'
+    // within-run error exceeds the noise in use, it becomes the noise (same degrees of freedom).
+    if let Some(w) = within_run_sd(base, head)
+        && w > e.run.sd
+    {
+        e.se *= w / e.run.sd.max(f64::MIN_POSITIVE);
+        if e.run.sd == 0.0 {
+            e.se = w * (1.0 / b.len() as f64 + 1.0 / h.len() as f64).sqrt();
+        }
+        e.run.sd = w;
+        e.source = NoiseSource::WithinRun;
+    }
     let Estimate { d, se, run, source, .. } = e;
     let t_crit = t_quantile(1.0 - config.alpha / 2.0, run.df);
     let floor_log = (t_crit + normal_quantile(config.power)) * se;
@@ -251,6 +263,17 @@ fn test_one(id: &str, base: &Series, head: &Series, noise: Option<&NoiseEstimate
         verdict: Verdict::Inconclusive,
     };
     Tested { judgement, cost: sign * d, cost_lower, cost_upper, floor_log }
+}
+
+/// Root mean square of the known within-run standard errors of both sides' rounds, if every
+/// round of both sides has one.
+fn within_run_sd(base: &Series, head: &Series) -> Option<f64> {
+    let known = |s: &Series| s.within.len() == s.rounds.len() && s.within.iter().all(|w| *w > 0.0 && w.is_finite());
+    if !(known(base) && known(head)) {
+        return None;
+    }
+    let all: Vec<f64> = base.within.iter().chain(&head.within).map(|w| w * w).collect();
+    Some(mean(&all).sqrt())
 }
 
 /// The verdict once the suite-wide correction has said whether the change is a discovery.

@@ -46,7 +46,7 @@ pub use calibration::{CALIBRATION_FILE, Calibration, CalibrationError, NoiseEsti
 pub use cargo::{after_bench, baseline_to_compare, gate_run};
 pub use collect::{CollectError, GATED_METRICS, SideData, collect_side};
 pub use decide::{ASSUMED_RUN_SD, ConfigError, GateConfig, OUTLIER_SDS, judge, noise_floor};
-pub use series::{Series, Unit};
+pub use series::{Series, Unit, within_run_se};
 pub use units::{UNITS_FILE, declare_group_unit};
 
 use serde::{Deserialize, Serialize};
@@ -108,6 +108,9 @@ pub enum NoiseSource {
     /// This comparison's spread, above the calibrated one but not significantly (F test at
     /// 5 %), pooled with it.
     Pooled,
+    /// The spread inside the compared runs themselves (their samples), larger than every other
+    /// estimate: a run was disturbed while it ran.
+    WithinRun,
     /// Neither was available (one round per side, no calibration): [`ASSUMED_RUN_SD`].
     Assumed,
 }

@@ -42,12 +42,30 @@ pub struct Series {
     pub direction: Direction,
     /// One robust figure per round, in round order.
     pub rounds: Vec<f64>,
+    /// Per round, the relative standard error of its figure from the spread *inside* that run
+    /// (criterion: of the median over its samples); 0 where unknown, empty when none is known
+    /// (scenario metrics). A round disturbed while it ran is less precise than the run-to-run
+    /// noise says; the gate uses this as a floor under the noise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub within: Vec<f64>,
+}
+
+/// The within-run standard error of a criterion run's figure (the median of its per-iteration
+/// times) on the log scale, for [`Series::within`]; 0 when it cannot be known (fewer than 5
+/// samples, unusable values, or identical samples such as allocation counts).
+pub fn within_run_se(per_iteration: &[f64]) -> f64 {
+    crate::stats::median_se_log(per_iteration).unwrap_or(0.0)
 }
 
 impl Series {
     /// A lower-is-better series (criterion time, bytes, allocations).
     pub fn lower_is_better(id: impl Into<String>, unit: Unit, rounds: Vec<f64>) -> Self {
-        Series { id: id.into(), unit, direction: Direction::Lower, rounds }
+        Series { id: id.into(), unit, direction: Direction::Lower, rounds, within: Vec::new() }
+    }
+
+    /// The same series with per-round within-run standard errors (see [`Series::within`]).
+    pub fn with_within(self, within: Vec<f64>) -> Self {
+        Series { within, ..self }
     }
 
     /// The first round that is not a finite positive number, with its index.

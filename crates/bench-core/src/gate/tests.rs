@@ -136,6 +136,7 @@ fn higher_is_better_metrics_regress_when_they_fall() {
         unit: Unit::Metric("req/s".into()),
         direction: Direction::Higher,
         rounds: BASE.to_vec(),
+        within: Vec::new(),
     };
     let h = Series { rounds: scaled(&BASE, 0.9), ..b.clone() };
     let noise = BTreeMap::from([("rps".to_owned(), NoiseEstimate::unpaired(0.005, 30))]);
@@ -292,6 +293,7 @@ fn the_threshold_is_a_ratio_in_either_direction() {
         unit: Unit::Metric("req/s".into()),
         direction: Direction::Higher,
         rounds: scaled(&BASE, k),
+        within: Vec::new(),
     };
     let noise = BTreeMap::from([("rps".to_owned(), NoiseEstimate::unpaired(0.001, 30))]);
     let verdict = |k: f64| match &judge(&[rps(1.0)], &[rps(k)], &noise, &GateConfig::default())[0] {
@@ -364,4 +366,28 @@ fn a_second_mode_is_noise_not_outliers() {
     let j = one(&base, &[200.0, 330.0, 201.0, 200.2, 199.0], cal(0.02));
     assert_eq!(j.head.outliers, vec![1]);
     assert!(j.head.second_mode.is_empty());
+}
+
+#[test]
+fn a_round_disturbed_while_it_ran_is_as_noisy_as_its_samples() {
+    // One round a side, +8 %: confident with 2 % assumed noise, but the head run's own samples
+    // spread so much (5 % standard error of its median) that it cannot be.
+    let b = series("b", &[100.0]).with_within(vec![0.002]);
+    let h = series("b", &[108.0]).with_within(vec![0.07]);
+    let rows = judge(std::slice::from_ref(&b), std::slice::from_ref(&h), &BTreeMap::new(), &GateConfig::default());
+    let Row::Judged(j) = &rows[0] else { panic!("{rows:?}") };
+    assert_eq!(j.noise.source, NoiseSource::WithinRun);
+    assert!((j.noise.run_sd - ((0.002f64.powi(2) + 0.07f64.powi(2)) / 2.0).sqrt()).abs() < 1e-12);
+    assert_ne!(j.verdict, Verdict::Regressed, "{j:?}");
+    // Steady samples leave the between-run noise in charge.
+    let h = series("b", &[108.0]).with_within(vec![0.002]);
+    let rows = judge(std::slice::from_ref(&b), &[h], &BTreeMap::new(), &GateConfig::default());
+    let Row::Judged(j) = &rows[0] else { panic!("{rows:?}") };
+    assert_eq!(j.noise.source, NoiseSource::Assumed);
+    assert_eq!(j.verdict, Verdict::Regressed);
+    // Unknown for some round: not used.
+    let h = series("b", &[108.0]).with_within(vec![0.0]);
+    let rows = judge(&[b], &[h], &BTreeMap::new(), &GateConfig::default());
+    let Row::Judged(j) = &rows[0] else { panic!("{rows:?}") };
+    assert_eq!(j.noise.source, NoiseSource::Assumed);
 }

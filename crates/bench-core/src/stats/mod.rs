@@ -10,4 +10,4 @@ mod robust;
 
 pub(crate) use dist::{f_sf, normal_quantile, t_cdf, t_quantile};
 pub(crate) use fdr::benjamini_hochberg;
-pub(crate) use robust::{mad_sd, mean, median, sample_sd};
+pub(crate) use robust::{mad_sd, mean, median, median_se_log, sample_sd};

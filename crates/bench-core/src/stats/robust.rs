@@ -30,10 +30,31 @@ pub(crate) fn sample_sd(xs: &[f64]) -> Option<f64> {
     })
 }
 
+/// Standard error of the median of `values` on the log scale (≈ relative), from their robust
+/// spread: √(π/2)·σ/√n, the median's large-sample standard error for near-normal data. `None`
+/// with fewer than 5 values or any value that is not finite and positive.
+pub(crate) fn median_se_log(values: &[f64]) -> Option<f64> {
+    if values.len() < 5 || values.iter().any(|v| !(v.is_finite() && *v > 0.0)) {
+        return None;
+    }
+    let logs: Vec<f64> = values.iter().map(|v| v.ln()).collect();
+    Some((std::f64::consts::PI / 2.0).sqrt() * mad_sd(&logs) / (logs.len() as f64).sqrt())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn median_standard_error() {
+        // 100 values ±1 % around 1: MAD sd of the logs ≈ 1.4826 % → se ≈ 1.2533 · 1.4826 % / 10.
+        let v: Vec<f64> = (0..100).map(|i| if i % 2 == 0 { 1.01 } else { 1.0 / 1.01 }).collect();
+        let se = median_se_log(&v).unwrap();
+        assert!((se - 1.2533 * 1.4826 * 1.01f64.ln() / 10.0).abs() < 1e-4, "{se}");
+        assert_eq!(median_se_log(&[1.0; 4]), None);
+        assert_eq!(median_se_log(&[1.0, 1.0, 1.0, 0.0, 1.0]), None);
+    }
 
     #[test]
     fn known_values() {

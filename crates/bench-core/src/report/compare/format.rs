@@ -95,6 +95,7 @@ pub(crate) fn source(s: NoiseSource) -> &'static str {
         NoiseSource::Calibrated => "calibrated",
         NoiseSource::Measured => "measured",
         NoiseSource::Pooled => "calibrated+measured",
+        NoiseSource::WithinRun => "within-run",
         NoiseSource::Assumed => "assumed",
     }
 }

@@ -24,7 +24,7 @@
 //!     "direction": "lower" | "higher" | null,   // which way is better (judged rows)
 //!     "base": side | null, "head": side | null,  // null on the side a row lacks
 //!     "change": { "estimate", "lower", "upper", "confidence" } | null,   // head / base − 1
-//!     "noise": { "floor", "run_sd", "source": "calibrated" | "measured" | "pooled" | "assumed" } | null,
+//!     "noise": { "floor", "run_sd", "source": "calibrated" | "measured" | "pooled" | "within_run" | "assumed" } | null,
 //!     "p_value": number | null,            // before the suite-wide correction
 //!     "significant": bool | null,          // kept by Benjamini–Hochberg at level alpha
 //!     "reason": string | null              // why an invalid row could not be judged
@@ -127,6 +127,7 @@ pub(crate) enum NoiseSourceJson {
     Calibrated,
     Measured,
     Pooled,
+    WithinRun,
     Assumed,
 }
 
@@ -224,6 +225,7 @@ impl BenchmarkJson {
                     NoiseSource::Calibrated => NoiseSourceJson::Calibrated,
                     NoiseSource::Measured => NoiseSourceJson::Measured,
                     NoiseSource::Pooled => NoiseSourceJson::Pooled,
+                    NoiseSource::WithinRun => NoiseSourceJson::WithinRun,
                     NoiseSource::Assumed => NoiseSourceJson::Assumed,
                 },
             }),

@@ -38,6 +38,7 @@ fn suite() -> Comparison {
         unit: Unit::Metric("req/s".into()),
         direction: Direction::Higher,
         rounds,
+        within: Vec::new(),
     };
     let p99 = |rounds| lower("scenario/steady/latency_p99_ms", Unit::Metric("ms".into()), rounds);
     let base = vec![
