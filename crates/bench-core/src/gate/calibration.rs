@@ -145,13 +145,11 @@ impl Calibration {
         let cal: Calibration =
             serde_json::from_value(value).map_err(|source| ResultsError::Json { path: path.into(), source })?;
         // A negative or NaN noise would turn every change into a certainty or none at all.
-        if let Some((id, n)) =
-            cal.benchmarks.iter().find(|(_, n)| {
-                !(n.run_sd.is_finite() && n.run_sd >= 0.0)
-                    || n.runs < 3
-                    || n.pair_sd.is_some_and(|sd| !(sd.is_finite() && sd >= 0.0))
-            })
-        {
+        if let Some((id, n)) = cal.benchmarks.iter().find(|(_, n)| {
+            !(n.run_sd.is_finite() && n.run_sd >= 0.0)
+                || n.runs < 3
+                || n.pair_sd.is_some_and(|sd| !(sd.is_finite() && sd >= 0.0))
+        }) {
             return Err(CalibrationError::Invalid {
                 path: path.into(),
                 id: id.clone(),

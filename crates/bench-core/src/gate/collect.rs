@@ -109,12 +109,10 @@ pub fn collect_side(
         for run in runs.into_iter().filter(|r| since.is_none_or(|t| r.modified >= t)) {
             formats.insert(run.format.to_string());
             note(&run.id, run.modified);
-            by_id
-                .entry(run.id.clone())
-                .or_insert_with(|| {
-                    let unit = units.get(&run.group).cloned().unwrap_or(Unit::Nanoseconds);
-                    Series::lower_is_better(run.id.clone(), unit, Vec::new())
-                });
+            by_id.entry(run.id.clone()).or_insert_with(|| {
+                let unit = units.get(&run.group).cloned().unwrap_or(Unit::Nanoseconds);
+                Series::lower_is_better(run.id.clone(), unit, Vec::new())
+            });
             let s = by_id.get_mut(&run.id).expect("inserted above");
             s.rounds.push(run.typical);
             s.within.push(super::within_run_se(&run.per_iteration));

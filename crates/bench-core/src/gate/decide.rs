@@ -203,10 +203,8 @@ fn paired(b: &[f64], h: &[f64], noise: Option<&NoiseEstimate>) -> Estimate {
     let kept = keep(&diffs, &out);
     let df = kept.len().saturating_sub(1) as f64;
     let measured = (df > 0.0).then(|| Sd { sd: (sum_sq(&kept) / df).sqrt(), df });
-    let (pair, source) = noise_in_use(measured, calibrated).unwrap_or((
-        Sd { sd: ASSUMED_RUN_SD * std::f64::consts::SQRT_2, df: f64::INFINITY },
-        NoiseSource::Assumed,
-    ));
+    let (pair, source) = noise_in_use(measured, calibrated)
+        .unwrap_or((Sd { sd: ASSUMED_RUN_SD * std::f64::consts::SQRT_2, df: f64::INFINITY }, NoiseSource::Assumed));
     Estimate {
         d: mean(&kept),
         se: pair.sd / (kept.len() as f64).sqrt(),
@@ -383,8 +381,7 @@ pub(crate) fn estimate_noise(values: &[Option<f64>]) -> Option<NoiseEstimate> {
     }
     let kept = keep(&logs, &outliers(&logs, None));
     let run_sd = sample_sd(&kept)?;
-    let diffs: Vec<f64> =
-        values.chunks_exact(2).filter_map(|p| Some(usable(&p[1])? - usable(&p[0])?)).collect();
+    let diffs: Vec<f64> = values.chunks_exact(2).filter_map(|p| Some(usable(&p[1])? - usable(&p[0])?)).collect();
     let pair_kept = keep(&diffs, &outliers(&diffs, None));
     let pairs = pair_kept.len();
     let pair_sd = (pairs >= 2).then(|| (pair_kept.iter().map(|d| d * d).sum::<f64>() / pairs as f64).sqrt());

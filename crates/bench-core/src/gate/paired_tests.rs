@@ -121,16 +121,18 @@ fn calibration_measures_back_to_back_pairs() {
     let c = Calibration::from_runs(&runs, crate::baseline::Fingerprint::detect(), "t".into()).unwrap();
     let n = c.benchmarks["b"];
     assert_eq!(n.pairs, 4);
-    let expect = ([100.4 / 100.0, 109.6 / 110.0, 90.3 / 90.0, 105.2 / 105.0f64].iter().map(|r| r.ln().powi(2)).sum::<f64>()
-        / 4.0)
-        .sqrt();
+    let expect =
+        ([100.4 / 100.0, 109.6 / 110.0, 90.3 / 90.0, 105.2 / 105.0f64].iter().map(|r| r.ln().powi(2)).sum::<f64>()
+            / 4.0)
+            .sqrt();
     assert!((n.pair_sd.unwrap() - expect).abs() < 1e-12, "{n:?}");
     assert!(n.run_sd > 0.05, "{n:?}");
 }
 
 #[test]
 fn calibration_pairs_skip_runs_missing_the_benchmark() {
-    let mut runs: Vec<Vec<Series>> = [100.0, 100.5, 100.0, 100.5, 100.0, 100.5].iter().map(|&v| vec![series(&[v])]).collect();
+    let mut runs: Vec<Vec<Series>> =
+        [100.0, 100.5, 100.0, 100.5, 100.0, 100.5].iter().map(|&v| vec![series(&[v])]).collect();
     runs[2].clear(); // the second pair loses its first run
     let n = Calibration::from_runs(&runs, crate::baseline::Fingerprint::detect(), "t".into()).unwrap().benchmarks["b"];
     assert_eq!(n.pairs, 2);
