@@ -4,9 +4,11 @@
 //! (wasmtime) and cluster nodes (Raft, P2P, model distribution, load balancing, faults). Each is
 //! driven through a trait so users can plug their own system into the same benches.
 //!
-//! Built system by system; today: the [`orchestrator`] and its benchmark [`suite`]s.
+//! Built system by system; today: the [`orchestrator`], the [`wasm`] agent hosts, and their
+//! benchmark [`suite`]s.
 
 pub mod orchestrator;
 pub mod suite;
+pub mod wasm;
 
 pub use bench_core;

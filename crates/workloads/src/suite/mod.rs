@@ -10,6 +10,8 @@
 //!   lookup.
 //! - [`memory`] — bytes and allocator calls per routed message, spawned agent and request, as a
 //!   criterion `Measurement` (needs the instrumented global allocator in the bench binary).
+//! - [`wasm`] — WASM agent hosts against native code: overhead per kernel (fuel off, fuel on,
+//!   epoch), compile and instantiation, agents in the orchestrator, concurrency, memory limits.
 //!
 //! Every measured iteration really routes each message to the receiving agent's task and has it
 //! handled there: a sink counts it in a [`Tally`](crate::orchestrator::Tally) and the iteration
@@ -19,6 +21,7 @@ pub mod latency;
 pub mod memory;
 pub mod scalability;
 pub mod throughput;
+pub mod wasm;
 
 mod reference;
 
