@@ -191,28 +191,64 @@ fn unpaired(b: &[f64], h: &[f64], noise: Option<&NoiseEstimate>) -> Estimate {
     }
 }
 
+/// Share of pairs trimmed from each tail when the pair differences have a second mode.
+const TRIM: f64 = 0.2;
+
 /// Paired: the mean of the per-pair differences over their spread. An outlier pair is set aside
 /// on both sides.
+///
+/// When more pairs are far off than outliers can be (a second mode, e.g. runs a neighbour slowed
+/// by half), the mean would follow the mode and the spread would drown any change. Then the
+/// estimate is Yuen's 20 %-trimmed mean of the differences with its winsorized standard error,
+/// s_w / ((1 − 2γ)·√n) on n − 2g − 1 degrees of freedom (Yuen, Biometrika 1974; Wilcox,
+/// "Introduction to Robust Estimation and Hypothesis Testing", ch. 5): the far-off pairs widen
+/// the interval through the winsorized spread, but cannot drag the estimate.
 fn paired(b: &[f64], h: &[f64], noise: Option<&NoiseEstimate>) -> Estimate {
     let diffs: Vec<f64> = b.iter().zip(h).map(|(b, h)| h - b).collect();
     let calibrated = noise.map(|n| {
         let (sd, df) = n.pair();
         Sd { sd, df }
     });
-    let out = outliers(&diffs, calibrated.map(|c| c.sd));
-    let kept = keep(&diffs, &out);
-    let df = kept.len().saturating_sub(1) as f64;
-    let measured = (df > 0.0).then(|| Sd { sd: (sum_sq(&kept) / df).sqrt(), df });
+    let (out, mode) = far_off(&diffs, calibrated.map(|c| c.sd));
+    let trim = !mode.is_empty() && diffs.len() >= 5;
+    let (d, measured, n) = if trim {
+        let (d, measured) = trimmed(&diffs);
+        (d, Some(measured), diffs.len())
+    } else {
+        let kept = keep(&diffs, &out);
+        let df = kept.len().saturating_sub(1) as f64;
+        (mean(&kept), (df > 0.0).then(|| Sd { sd: (sum_sq(&kept) / df).sqrt(), df }), kept.len())
+    };
     let (pair, source) = noise_in_use(measured, calibrated)
         .unwrap_or((Sd { sd: ASSUMED_RUN_SD * std::f64::consts::SQRT_2, df: f64::INFINITY }, NoiseSource::Assumed));
+    let (mut base, mut head) =
+        (summary(b, out.clone(), noise.map(|n| n.run_sd)), summary(h, out, noise.map(|n| n.run_sd)));
+    if trim {
+        // The mode is one of pairs: both sides name the same rounds.
+        (base.second_mode, head.second_mode) = (mode.clone(), mode);
+    }
     Estimate {
-        d: mean(&kept),
-        se: pair.sd / (kept.len() as f64).sqrt(),
+        d,
+        se: pair.sd / (n as f64).sqrt(),
         run: Sd { sd: pair.sd / std::f64::consts::SQRT_2, df: pair.df },
         source,
-        base: summary(b, out.clone(), noise.map(|n| n.run_sd)),
-        head: summary(h, out, noise.map(|n| n.run_sd)),
+        base,
+        head,
     }
+}
+
+/// Yuen's trimmed mean of `xs` (at least 5) and its standard deviation for a standard error of
+/// sd / √n: the winsorized sd over (1 − 2g/n), with n − 2g − 1 degrees of freedom.
+fn trimmed(xs: &[f64]) -> (f64, Sd) {
+    let n = xs.len();
+    let g = ((TRIM * n as f64).floor() as usize).max(1);
+    let mut v = xs.to_vec();
+    v.sort_by(f64::total_cmp);
+    let t = mean(&v[g..n - g]);
+    let (lo, hi) = (v[g], v[n - g - 1]);
+    let w: Vec<f64> = v.iter().map(|x| x.clamp(lo, hi)).collect();
+    let sw = sample_sd(&w).unwrap_or(0.0);
+    (t, Sd { sd: sw / (1.0 - 2.0 * g as f64 / n as f64), df: (n - 2 * g - 1) as f64 })
 }
 
 fn test_one(id: &str, base: &Series, head: &Series, noise: Option<&NoiseEstimate>, config: &GateConfig) -> Tested {
@@ -399,4 +435,23 @@ pub fn noise_floor(noise: &NoiseEstimate, rounds: usize, config: &GateConfig) ->
         (noise.run_sd * (2.0 / n).sqrt(), noise.degrees_of_freedom())
     };
     ((t_quantile(1.0 - config.alpha / 2.0, df) + normal_quantile(config.power)) * se).exp_m1()
+}
+
+#[cfg(test)]
+mod trim_tests {
+    use super::*;
+
+    #[test]
+    fn yuen_trimmed_mean_matches_a_hand_computation() {
+        // [1, 2, 3, 4, 100], g = 1: trimmed mean of 2, 3, 4 = 3; winsorized [2, 2, 3, 4, 4] has
+        // sd 1, over (1 − 2/5) = 1/0.6; df = 5 − 2 − 1 = 2.
+        let (t, sd) = trimmed(&[4.0, 100.0, 1.0, 3.0, 2.0]);
+        assert_eq!(t, 3.0);
+        assert!((sd.sd - 1.0 / 0.6).abs() < 1e-12, "{sd:?}");
+        assert_eq!(sd.df, 2.0);
+        // Ten values trim two from each end.
+        let (t, sd) = trimmed(&[-50.0, -40.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 70.0, 90.0]);
+        assert_eq!(t, 3.5);
+        assert_eq!(sd.df, 5.0);
+    }
 }

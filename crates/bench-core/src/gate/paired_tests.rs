@@ -180,3 +180,30 @@ proptest! {
         prop_assert!((ab.change.estimate.ln_1p() + ba.change.estimate.ln_1p()).abs() < 1e-9);
     }
 }
+
+#[test]
+fn a_second_mode_among_pairs_is_trimmed_not_followed() {
+    // Ten pairs: seven +5 % (±0.5 %); in two a neighbour slowed the head by half, in one the base.
+    let mut base = [100.0; 10];
+    base[6] = 140.0;
+    let k = [1.05, 1.055, 1.045, 1.05, 1.5, 1.052, 1.048 * 1.4, 1.05, 1.55, 1.051];
+    let head: Vec<f64> = k.iter().map(|k| 100.0 * k).collect();
+    let head = {
+        let mut h = head;
+        h[6] = 104.8; // the pair's head ran normally
+        h
+    };
+    let pair = NoiseEstimate { run_sd: 0.01, runs: 40, pair_sd: Some(0.01), pairs: 20 };
+    let j = judged(&base, &head, Some(pair), true);
+    assert_eq!(j.head.second_mode, vec![4, 6, 8], "{j:?}");
+    assert_eq!(j.base.second_mode, j.head.second_mode);
+    assert!(j.head.outliers.is_empty());
+    assert!((j.change.estimate - 0.05).abs() < 0.005, "the trimmed mean ignores the mode: {:?}", j.change);
+    assert_eq!(j.verdict, Verdict::Regressed, "{j:?}");
+    // A/A with a mode on both sides: nothing confident.
+    let k = [1.0, 1.005, 0.995, 1.0, 1.5, 1.002, 0.998, 1.0, 0.66, 1.001];
+    let head: Vec<f64> = k.iter().map(|k| 100.0 * k).collect();
+    let j = judged(&base, &head, Some(pair), true);
+    assert_ne!(j.verdict, Verdict::Regressed, "{j:?}");
+    assert_ne!(j.verdict, Verdict::Improved, "{j:?}");
+}

@@ -111,7 +111,12 @@ pub(crate) fn setting_percent(x: f64) -> String {
 /// `5/5`, `5/5 (1 outlier)`, `10/10 (5 in a 2nd mode)`.
 pub(crate) fn rounds(j: &Judgement) -> String {
     let outliers = j.base.outliers.len() + j.head.outliers.len();
-    let moded = j.base.second_mode.len() + j.head.second_mode.len();
+    // A mode among paired rounds names the same rounds on both sides.
+    let moded = if j.base.second_mode == j.head.second_mode {
+        j.head.second_mode.len()
+    } else {
+        j.base.second_mode.len() + j.head.second_mode.len()
+    };
     let mut notes = Vec::new();
     match outliers {
         0 => {}
