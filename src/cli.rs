@@ -55,6 +55,127 @@ pub enum Command {
         #[arg(long = "set", value_name = "NAME")]
         sets: Vec<String>,
     },
+    /// Write a performance report of scenario runs: targets, throughput, latency, resources,
+    /// errors, bottleneck recommendations, a baseline comparison and scaling curves.
+    ///
+    /// Reads each run's metrics.json and the timeline.json beside it (when the scenario recorded
+    /// one). Sections follow the MEZAN guide's report: SUMMARY graded ✓/✗ against the targets;
+    /// throughput average and peak; the latency distribution (min, p50, p75, p90, p95, p99,
+    /// p99.9, max); CPU, memory, threads, I/O average and peak; errors by type with counts and
+    /// percentages; RECOMMENDATIONS from rule-based bottleneck detection (CPU-bound, memory,
+    /// memory growth, queueing, scheduler lag, error bursts, high latency, low throughput — each
+    /// citing its evidence and threshold); COMPARISON WITH BASELINE in percent with better/worse
+    /// per metric; scaling curves across runs whose names differ in one number (agents, rates).
+    /// Values a run did not measure read "not measured", never 0. HTML is one self-contained file
+    /// with SVG charts (throughput and latency over time, the percentile distribution, scaling)
+    /// and no scripts or external assets. Each reported run is appended to the run history
+    /// (target/noisegate/history.jsonl) that `noisegate trend` reads, once per run.
+    ///
+    /// Examples:
+    ///   noisegate report                                   # every scenario's latest run
+    ///   noisegate report --compare-to main                 # … each against its `main` run
+    ///   noisegate report --format html --output report.html
+    ///   noisegate report target/noisegate/load/sustained/new --format markdown
+    ///   noisegate report --baseline main --no-history --format json
+    ///
+    /// Exit: 0 report written; 1 report written and a metric graded critical against a target;
+    /// 2 error (missing or corrupt metrics.json or timeline.json, timeline of another
+    /// schema_version, unknown --compare-to baseline, unwritable --output or history — the
+    /// message names the file and the fix; an existing --output file is left untouched).
+    #[command(verbatim_doc_comment)]
+    Report {
+        /// metrics.json files or directories holding one (default: every
+        /// <results dir>/**/<BASELINE>/metrics.json).
+        #[arg(value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// Which saved runs to report when no PATH is given: `new` (the latest run of each
+        /// scenario) or a name given to --save-baseline.
+        #[arg(long, default_value = "new", value_name = "NAME")]
+        baseline: String,
+        /// Compare each run with the run saved beside it under this baseline name
+        /// (<scenario dir>/NAME/metrics.json), metric by metric, in percent.
+        #[arg(long, value_name = "NAME")]
+        compare_to: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ReportFormatArg::Text)]
+        format: ReportFormatArg,
+        /// Write the report to FILE (atomically) instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Configuration file with the targets (default: discovered as for `targets`).
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// Only grade against these target sets (repeatable), e.g. --set mezan.
+        #[arg(long = "set", value_name = "NAME")]
+        sets: Vec<String>,
+        /// noisegate's results directory (default: $NOISEGATE_DIR, else target/noisegate).
+        #[arg(long, value_name = "DIR")]
+        results_dir: Option<PathBuf>,
+        /// History file to append to (default: $NOISEGATE_HISTORY, else history.jsonl in the
+        /// results directory).
+        #[arg(long, value_name = "FILE", conflicts_with = "no_history")]
+        history: Option<PathBuf>,
+        /// Do not append the reported runs to the history.
+        #[arg(long)]
+        no_history: bool,
+    },
+    /// Show how metrics moved across runs in the history, and flag step changes.
+    ///
+    /// Reads the run history (one record per reported run, appended by `noisegate report`) and,
+    /// per scenario and metric, draws the series (a sparkline in text, an SVG chart in HTML) and
+    /// finds step changes with E-Divisive means (Matteson & James 2014, as MongoDB uses it on its
+    /// CI history: Daly et al., ICPE 2020): a permutation test (fixed seed, so answers repeat) at
+    /// --alpha, at least --min-segment runs on each side of a step, and a median shift of at least
+    /// --min-shift percent, so run-to-run noise is not flagged. Unreadable history lines are
+    /// skipped with a warning naming the line; the file is never rewritten.
+    ///
+    /// Examples:
+    ///   noisegate trend
+    ///   noisegate trend --scenario load/sustained --metric latency_p99_ms
+    ///   noisegate trend --format html --output trends.html
+    ///   noisegate trend --min-shift 10 --format json
+    ///
+    /// Exit: 0 no series' latest step is for the worse; 1 the latest step of some series is for
+    /// the worse (its current level is worse than before) on the same machine — a step that
+    /// coincides with a change of machine or compiler is reported but does not fail; 2 error
+    /// (no history, nothing matches, bad settings).
+    #[command(verbatim_doc_comment)]
+    Trend {
+        /// Only this scenario (repeatable; default: all).
+        #[arg(long = "scenario", value_name = "NAME")]
+        scenarios: Vec<String>,
+        /// Only this metric key (repeatable; default: every metric measured; see `noisegate
+        /// targets --metrics`).
+        #[arg(long = "metric", value_name = "KEY")]
+        metrics: Vec<String>,
+        /// Only runs saved under this baseline name (default: all).
+        #[arg(long, value_name = "NAME")]
+        baseline: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ReportFormatArg::Text)]
+        format: ReportFormatArg,
+        /// Write the trends to FILE (atomically) instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// History file to read (default: $NOISEGATE_HISTORY, else target/noisegate/history.jsonl).
+        #[arg(long, value_name = "FILE")]
+        history: Option<PathBuf>,
+        /// Smallest step to flag: change of the median, percent of the level before.
+        #[arg(long, default_value_t = 5.0, value_name = "PCT")]
+        min_shift: f64,
+        /// Fewest runs on each side of a step.
+        #[arg(long, default_value_t = 3, value_name = "N")]
+        min_segment: usize,
+        /// Significance level of the permutation test.
+        #[arg(long, default_value_t = 0.01, value_name = "P")]
+        alpha: f64,
+        /// Permutations per test (the smallest p-value is 1 / (N + 1)).
+        #[arg(long, default_value_t = 199, value_name = "N")]
+        permutations: usize,
+        /// Seed of the permutations (default: a fixed seed).
+        #[arg(long, value_name = "N")]
+        seed: Option<u64>,
+    },
     /// Judge benchmark results of two sides (rounds of criterion baselines) for regressions.
     ///
     /// Each name is a criterion baseline (from `cargo bench -- --save-baseline NAME`) or a
@@ -258,6 +379,15 @@ pub enum FormatArg {
     Json,
     Bmf,
     GithubBenchmark,
+}
+
+/// Formats of `report` and `trend`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormatArg {
+    Text,
+    Markdown,
+    Json,
+    Html,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

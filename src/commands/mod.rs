@@ -7,7 +7,9 @@ mod calibrate;
 mod compare;
 mod grade;
 mod judge;
+mod report;
 mod targets;
+mod trend;
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -55,6 +57,53 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
         Command::Targets { config, metrics } => targets::run(config.as_deref(), metrics),
         Command::Grade { files, config, sets } => grade::run(&files, config.as_deref(), &sets),
+        Command::Report {
+            paths,
+            baseline,
+            compare_to,
+            format,
+            output,
+            config,
+            sets,
+            results_dir,
+            history,
+            no_history,
+        } => report::run(report::ReportArgs {
+            paths: &paths,
+            baseline: &baseline,
+            compare_to: compare_to.as_deref(),
+            format,
+            output: output.as_deref(),
+            config: config.as_deref(),
+            sets: &sets,
+            results_dir: results_dir.as_deref(),
+            history: if no_history { None } else { Some(history.as_deref()) },
+        }),
+        Command::Trend {
+            scenarios,
+            metrics,
+            baseline,
+            format,
+            output,
+            history,
+            min_shift,
+            min_segment,
+            alpha,
+            permutations,
+            seed,
+        } => trend::run(trend::TrendArgs {
+            scenarios,
+            metrics: &metrics,
+            baseline,
+            format,
+            output: output.as_deref(),
+            history: history.as_deref(),
+            min_shift,
+            min_segment,
+            alpha,
+            permutations,
+            seed,
+        }),
         Command::Compare { base, head, paired, locations, gate, output } => {
             compare::run(&base, &head, paired, &locations, &gate, &output)
         }

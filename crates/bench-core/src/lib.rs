@@ -12,7 +12,9 @@
 //! - [`targets`] — performance targets from `noisegate.toml` and grading.
 //! - [`results`] — the `target/noisegate/` layout and atomic JSON writes.
 //! - [`report`] — a gate comparison as a terminal table, PR comment, JSON, BMF or
-//!   github-action-benchmark input.
+//!   github-action-benchmark input; the run report (`noisegate report`) as text, Markdown, JSON
+//!   or HTML with SVG charts.
+//! - [`history`] — the local store of every run (JSON Lines) and change-point trends across runs.
 //! - [`load`] — the open-loop, coordinated-omission-free load generator.
 //! - [`profile`] — CPU flamegraphs for criterion benches (`--profile-time`), unix only.
 //! - [`units`] — newtypes that carry units.
@@ -23,6 +25,7 @@ pub mod alloc;
 pub mod baseline;
 pub mod criterion;
 pub mod gate;
+pub mod history;
 pub mod latency;
 pub mod load;
 pub mod metrics;

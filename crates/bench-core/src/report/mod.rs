@@ -5,7 +5,12 @@
 //! Bencher Metric Format and github-action-benchmark's `customSmallerIsBetter` input. Whatever
 //! a format cannot carry (warnings and some rows, in the third-party formats) comes back in
 //! [`Rendered::notes`] for the caller to print, never silently dropped.
+//!
+//! [`run`] is the run report of `noisegate report`: what scenario runs measured (SystemMetrics and
+//! their timelines) as text, Markdown, JSON or self-contained HTML with SVG charts.
 
 mod compare;
+pub mod run;
 
 pub use compare::{Format, RenderOptions, Rendered, UnknownFormat, render};
+pub use run::{ReportFormat, RunReport};

@@ -5,7 +5,7 @@
 //! ```text
 //! target/noisegate/
 //!   <suite>/<benchmark id …>/<baseline>/metrics.json     SystemMetrics (schema_version inside)
-//!   <suite>/<benchmark id …>/<baseline>/timeseries.json  per-tick series, where recorded
+//!   <suite>/<benchmark id …>/<baseline>/timeline.json   per-interval series (metrics::Timeline), where recorded
 //! ```
 //!
 //! `<baseline>` is `new` for the latest run, or the name given to `--save-baseline`. The root is
