@@ -10,6 +10,7 @@
 //! their timelines) as text, Markdown, JSON or self-contained HTML with SVG charts.
 
 mod compare;
+mod digits;
 pub mod run;
 
 pub use compare::{Format, RenderOptions, Rendered, UnknownFormat, render};

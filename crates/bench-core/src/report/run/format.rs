@@ -6,27 +6,12 @@
 //! largest prefix they reach (`812.3 ns`, `1.204 µs`, `15.32 ms`, `2.001 s`). Missing values are
 //! never printed as zero: callers print [`NOT_MEASURED`].
 
+pub(crate) use crate::report::digits::percent;
+use crate::report::digits::{TIME, prefixed, round4};
 use crate::units::Nanos;
 
 /// What every human format prints for a value the run did not measure.
 pub(crate) const NOT_MEASURED: &str = "not measured";
-
-/// Decimal time prefixes; values are nanoseconds.
-const TIME: [(&str, f64); 4] = [("ns", 1.0), ("µs", 1e3), ("ms", 1e6), ("s", 1e9)];
-
-/// `x` rounded to four significant digits and the decimals that show exactly those digits.
-fn round4(x: f64) -> (f64, usize) {
-    if x == 0.0 || !x.is_finite() {
-        return (x, 0);
-    }
-    if x.abs() >= 1000.0 {
-        return (x.round(), 0);
-    }
-    let scale = 10f64.powi(3 - x.abs().log10().floor() as i32);
-    let r = (x * scale).round() / scale;
-    let decimals = (3 - r.abs().log10().floor() as i32).clamp(0, 12) as usize;
-    (r, decimals)
-}
 
 /// Four significant digits; from 1000 up a whole number with thousands separators.
 pub(crate) fn num(x: f64) -> String {
@@ -80,21 +65,9 @@ pub(crate) fn opt_unit(v: Option<f64>, unit: &str) -> String {
     v.map_or_else(|| NOT_MEASURED.to_owned(), |v| with_unit(v, unit))
 }
 
-/// A time in nanoseconds at the largest prefix it reaches, moving up one when rounding reaches
-/// the next prefix (999.96 ns is `1.000 µs`).
+/// A time in nanoseconds at the largest prefix it reaches (999.96 ns is `1.000 µs`).
 pub(crate) fn nanos(v: f64) -> String {
-    let mut i = TIME.iter().rposition(|&(_, f)| v.abs() >= f).unwrap_or(0);
-    loop {
-        let (unit, factor) = TIME[i];
-        let (r, decimals) = round4(v / factor);
-        if let Some(&(_, next)) = TIME.get(i + 1)
-            && r.abs() >= next / factor
-        {
-            i += 1;
-            continue;
-        }
-        return format!("{r:.decimals$} {unit}");
-    }
+    prefixed(v, &TIME)
 }
 
 /// A latency: [`nanos`] of a [`Nanos`].
@@ -115,12 +88,6 @@ pub(crate) fn share(part: u64, whole: u64) -> String {
     }
     let p = 100.0 * part as f64 / whole as f64;
     if part > 0 && p < 0.05 { "<0.1%".to_owned() } else { format!("{p:.1}%") }
-}
-
-/// A relative change as a signed percentage with one decimal: `+11.4%`, `-3.0%`, `+0.0%`.
-pub(crate) fn percent(x: f64) -> String {
-    let s = format!("{:+.1}%", x * 100.0);
-    if s == "-0.0%" { "+0.0%".to_owned() } else { s }
 }
 
 /// Seconds for people: `45 s`, `10 min`, `1 h 02 min`.
