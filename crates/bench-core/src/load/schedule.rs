@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ScheduleError {
     /// A rate was zero, negative or not a number.
-    #[error("{what} rate {rate} req/s is invalid: rates must be positive finite numbers")]
+    #[error("{what} rate {rate} req/s is invalid: rates must be positive finite numbers (e.g. 1000.0)")]
     BadRate {
         /// Which rate ("constant", "step 2", "ramp start", …).
         what: String,
@@ -29,7 +29,18 @@ pub enum ScheduleError {
         /// What is wrong.
         problem: String,
     },
+    /// The schedule intends more requests than can be counted exactly.
+    #[error("the schedule intends {requests:e} requests, more than {max:e}: shorten the duration or lower the rate")]
+    TooManyRequests {
+        /// ∫ rate over the schedule.
+        requests: f64,
+        /// The largest count allowed (2⁵³, where request times stay exact).
+        max: f64,
+    },
 }
+
+/// The largest request count a schedule may intend: 2⁵³, below which every index is an exact f64.
+const MAX_REQUESTS: f64 = 9_007_199_254_740_992.0;
 
 /// One step of a stepped schedule.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -65,7 +76,8 @@ pub enum RateSchedule {
         /// The steps, in order.
         steps: Vec<Step>,
     },
-    /// A base rate with periodic bursts: each `period` begins with `burst_len` at `burst_rate`.
+    /// A base rate with periodic bursts: from `first_burst_at` on, each `period` begins with
+    /// `burst_len` at `burst_rate`; the rest of the time runs at `base_rate`.
     Bursts {
         /// Rate between bursts.
         base_rate: f64,
@@ -77,7 +89,21 @@ pub enum RateSchedule {
         period: Duration,
         /// Run length.
         duration: Duration,
+        /// Base-rate lead-in before the first burst (zero: the run starts with a burst).
+        #[serde(default)]
+        first_burst_at: Duration,
     },
+}
+
+/// What a schedule segment is, for phase labels and per-phase figures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Label {
+    None,
+    /// 1-based step number.
+    Step(u32),
+    /// 1-based burst number.
+    Burst(u32),
+    Base,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -88,6 +114,7 @@ struct Segment {
     slope: f64,
     /// N(start): requests intended before this segment.
     before: f64,
+    label: Label,
 }
 
 impl Segment {
@@ -108,6 +135,8 @@ pub struct CompiledSchedule {
     segments: Vec<Segment>,
     total: u64,
     duration: f64,
+    /// Names of the phases figures are kept for (`step 1` …, or `burst` and `base`).
+    phases: Vec<String>,
 }
 
 impl RateSchedule {
@@ -118,7 +147,7 @@ impl RateSchedule {
 
     /// Checks the schedule and compiles it.
     pub fn compile(&self) -> Result<CompiledSchedule, ScheduleError> {
-        let mut pieces: Vec<(f64, f64, f64)> = Vec::new(); // (len, r0, r1)
+        let mut pieces: Vec<(f64, f64, f64, Label)> = Vec::new(); // (len, r0, r1, label)
         let rate_ok = |what: &str, rate: f64, allow_zero: bool| {
             if rate.is_finite() && (rate > 0.0 || (allow_zero && rate == 0.0)) {
                 Ok(())
@@ -136,7 +165,7 @@ impl RateSchedule {
         match self {
             RateSchedule::Constant { rate, duration } => {
                 rate_ok("constant", *rate, false)?;
-                pieces.push((dur_ok("duration", *duration)?, *rate, *rate));
+                pieces.push((dur_ok("duration", *duration)?, *rate, *rate, Label::None));
             }
             RateSchedule::Ramp { from, to, duration } => {
                 rate_ok("ramp start", *from, true)?;
@@ -144,7 +173,7 @@ impl RateSchedule {
                 if *from == 0.0 && *to == 0.0 {
                     return Err(ScheduleError::BadRate { what: "ramp (both ends)".into(), rate: 0.0 });
                 }
-                pieces.push((dur_ok("ramp duration", *duration)?, *from, *to));
+                pieces.push((dur_ok("ramp duration", *duration)?, *from, *to, Label::None));
             }
             RateSchedule::Steps { steps } => {
                 if steps.is_empty() {
@@ -155,10 +184,11 @@ impl RateSchedule {
                 }
                 for (i, s) in steps.iter().enumerate() {
                     rate_ok(&format!("step {}", i + 1), s.rate, false)?;
-                    pieces.push((dur_ok(&format!("step {} duration", i + 1), s.duration)?, s.rate, s.rate));
+                    let len = dur_ok(&format!("step {} duration", i + 1), s.duration)?;
+                    pieces.push((len, s.rate, s.rate, Label::Step(i as u32 + 1)));
                 }
             }
-            RateSchedule::Bursts { base_rate, burst_rate, burst_len, period, duration } => {
+            RateSchedule::Bursts { base_rate, burst_rate, burst_len, period, duration, first_burst_at } => {
                 rate_ok("burst base", *base_rate, false)?;
                 rate_ok("burst", *burst_rate, false)?;
                 let (blen, per, total) = (
@@ -174,14 +204,29 @@ impl RateSchedule {
                         ),
                     });
                 }
+                let lead = first_burst_at.as_secs_f64();
+                if lead >= total {
+                    return Err(ScheduleError::BadDuration {
+                        what: "first burst".into(),
+                        problem: format!(
+                            "starts at {first_burst_at:?}, at or after the end of the {duration:?} run; start it earlier or lengthen the run"
+                        ),
+                    });
+                }
                 let mut t = 0.0;
+                if lead > 0.0 {
+                    pieces.push((lead, *base_rate, *base_rate, Label::Base));
+                    t = lead;
+                }
+                let mut n = 0;
                 while t < total - 1e-12 {
+                    n += 1;
                     let b = blen.min(total - t);
-                    pieces.push((b, *burst_rate, *burst_rate));
+                    pieces.push((b, *burst_rate, *burst_rate, Label::Burst(n)));
                     t += b;
                     let rest = (per - blen).min(total - t);
                     if rest > 0.0 {
-                        pieces.push((rest, *base_rate, *base_rate));
+                        pieces.push((rest, *base_rate, *base_rate, Label::Base));
                         t += rest;
                     }
                 }
@@ -189,13 +234,21 @@ impl RateSchedule {
         }
         let mut segments = Vec::with_capacity(pieces.len());
         let (mut start, mut before) = (0.0, 0.0);
-        for (len, r0, r1) in pieces {
-            let seg = Segment { start, len, r0, slope: (r1 - r0) / len, before };
+        for (len, r0, r1, label) in pieces {
+            let seg = Segment { start, len, r0, slope: (r1 - r0) / len, before, label };
             before += seg.count();
             start += len;
             segments.push(seg);
         }
-        Ok(CompiledSchedule { segments, total: before.ceil() as u64, duration: start })
+        if before > MAX_REQUESTS {
+            return Err(ScheduleError::TooManyRequests { requests: before, max: MAX_REQUESTS });
+        }
+        let phases = match self {
+            RateSchedule::Steps { steps } => (1..=steps.len()).map(|i| format!("step {i}")).collect(),
+            RateSchedule::Bursts { .. } => vec!["burst".to_owned(), "base".to_owned()],
+            _ => Vec::new(),
+        };
+        Ok(CompiledSchedule { segments, total: before.ceil() as u64, duration: start, phases })
     }
 }
 
@@ -229,6 +282,71 @@ impl CompiledSchedule {
             .map_or(0.0, |s| s.r0 + s.slope * (t - s.start))
     }
 
+    /// N(t): requests intended before offset `t` (fractional; the integral of the rate).
+    pub fn intended_before(&self, t: Duration) -> f64 {
+        let t = t.as_secs_f64();
+        match self.segments.iter().rfind(|s| t >= s.start) {
+            None => 0.0,
+            Some(s) => {
+                let x = (t - s.start).min(s.len);
+                s.before + s.r0 * x + 0.5 * s.slope * x * x
+            }
+        }
+    }
+
+    /// Mean intended rate between offsets `a` and `b` (req/s); zero past the end of the schedule.
+    pub fn mean_rate_between(&self, a: Duration, b: Duration) -> f64 {
+        let len = b.saturating_sub(a).as_secs_f64();
+        if len <= 0.0 { 0.0 } else { (self.intended_before(b) - self.intended_before(a)) / len }
+    }
+
+    /// The phase at offset `t` as a timeline label: `step 3 (250 req/s)`, `burst 2`, `base`, or
+    /// `None` for constant and ramp schedules and past the end.
+    pub fn phase_label_at(&self, t: Duration) -> Option<String> {
+        let t = t.as_secs_f64();
+        let s = self.segments.iter().find(|s| t >= s.start && t < s.start + s.len)?;
+        match s.label {
+            Label::None => None,
+            Label::Step(i) => Some(format!("step {i} ({} req/s)", crate::targets::fmt_num(s.r0))),
+            Label::Burst(n) => Some(format!("burst {n}")),
+            Label::Base => Some("base".to_owned()),
+        }
+    }
+
+    /// Names of the phases per-phase figures are kept for: `step 1` … `step n` for steps,
+    /// `burst` and `base` for bursts (all bursts together), none otherwise.
+    pub fn phases(&self) -> &[String] {
+        &self.phases
+    }
+
+    /// The per-phase index (into [`Self::phases`]) of the segment `cursor` points at.
+    pub(crate) fn phase_of_cursor(&self, cursor: usize) -> Option<usize> {
+        match self.segments.get(cursor)?.label {
+            Label::None => None,
+            Label::Step(i) => Some(i as usize - 1),
+            Label::Burst(_) => Some(0),
+            Label::Base => Some(1),
+        }
+    }
+
+    /// `(start, end)` offsets of every burst, in order (empty for other schedules).
+    pub fn bursts(&self) -> Vec<(Duration, Duration)> {
+        self.segments
+            .iter()
+            .filter(|s| matches!(s.label, Label::Burst(_)))
+            .map(|s| (Duration::from_secs_f64(s.start), Duration::from_secs_f64(s.start + s.len)))
+            .collect()
+    }
+
+    /// `(start, end, rate)` of every step, in order (empty for other schedules).
+    pub fn steps(&self) -> Vec<(Duration, Duration, f64)> {
+        self.segments
+            .iter()
+            .filter(|s| matches!(s.label, Label::Step(_)))
+            .map(|s| (Duration::from_secs_f64(s.start), Duration::from_secs_f64(s.start + s.len), s.r0))
+            .collect()
+    }
+
     /// Offset from the run start at which request `k` is intended; `None` past the end.
     /// `cursor` remembers the segment between calls so increasing `k` costs O(1) amortised.
     pub fn arrival(&self, k: u64, cursor: &mut usize) -> Option<Duration> {
@@ -246,112 +364,5 @@ impl CompiledSchedule {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use proptest::prelude::*;
-
-    fn secs(s: f64) -> Duration {
-        Duration::from_secs_f64(s)
-    }
-
-    fn arrivals(c: &CompiledSchedule) -> Vec<f64> {
-        let mut cur = 0;
-        (0..).map_while(|k| c.arrival(k, &mut cur)).map(|d| d.as_secs_f64()).collect()
-    }
-
-    #[test]
-    fn constant_rate_is_evenly_spaced() {
-        let c = RateSchedule::constant(1000.0, secs(2.0)).compile().unwrap();
-        assert_eq!(c.total_requests(), 2000);
-        let a = arrivals(&c);
-        assert_eq!(a.len(), 2000);
-        assert!((a[1] - 0.001).abs() < 1e-9 && (a[1999] - 1.999).abs() < 1e-9);
-    }
-
-    #[test]
-    fn ramp_follows_the_integral() {
-        // 0 → 1000 req/s over 2 s: N(t) = 250 t², so 1000 requests, the 250th at t = 1 s.
-        let c = RateSchedule::Ramp { from: 0.0, to: 1000.0, duration: secs(2.0) }.compile().unwrap();
-        assert_eq!(c.total_requests(), 1000);
-        let a = arrivals(&c);
-        assert!((a[250] - 1.0).abs() < 1e-9, "{}", a[250]);
-        // Falling ramps work too.
-        let d = RateSchedule::Ramp { from: 1000.0, to: 0.0, duration: secs(2.0) }.compile().unwrap();
-        assert_eq!(d.total_requests(), 1000);
-        assert!(arrivals(&d).windows(2).all(|w| w[0] < w[1]));
-        assert!((d.rate_at(secs(1.0)) - 500.0).abs() < 1e-9);
-    }
-
-    #[test]
-    fn steps_and_bursts() {
-        let s = RateSchedule::Steps {
-            steps: vec![Step { rate: 10.0, duration: secs(1.0) }, Step { rate: 100.0, duration: secs(1.0) }],
-        }
-        .compile()
-        .unwrap();
-        assert_eq!(s.total_requests(), 110);
-        let a = arrivals(&s);
-        assert!((a[10] - 1.0).abs() < 1e-9 && (a[11] - 1.01).abs() < 1e-9);
-
-        let b = RateSchedule::Bursts {
-            base_rate: 100.0,
-            burst_rate: 1000.0,
-            burst_len: secs(0.1),
-            period: secs(1.0),
-            duration: secs(3.0),
-        }
-        .compile()
-        .unwrap();
-        // Per period: 100 in the burst + 90 after it.
-        assert_eq!(b.total_requests(), 570);
-        assert_eq!(b.rate_at(secs(2.05)), 1000.0);
-        assert_eq!(b.rate_at(secs(2.5)), 100.0);
-    }
-
-    #[test]
-    fn bad_schedules_are_rejected_with_the_reason() {
-        let bad = [
-            (RateSchedule::constant(0.0, secs(1.0)), "constant rate 0"),
-            (RateSchedule::constant(-5.0, secs(1.0)), "constant rate -5"),
-            (RateSchedule::constant(f64::NAN, secs(1.0)), "NaN"),
-            (RateSchedule::constant(10.0, Duration::ZERO), "longer than zero"),
-            (RateSchedule::Ramp { from: 0.0, to: 0.0, duration: secs(1.0) }, "ramp (both ends)"),
-            (RateSchedule::Steps { steps: vec![] }, "at least one step"),
-            (
-                RateSchedule::Steps {
-                    steps: vec![Step { rate: 1.0, duration: secs(1.0) }, Step { rate: 0.0, duration: secs(1.0) }],
-                },
-                "step 2 rate 0",
-            ),
-            (
-                RateSchedule::Bursts {
-                    base_rate: 1.0,
-                    burst_rate: 5.0,
-                    burst_len: secs(2.0),
-                    period: secs(1.0),
-                    duration: secs(5.0),
-                },
-                "does not fit in the period",
-            ),
-        ];
-        for (s, needle) in bad {
-            let msg = s.compile().unwrap_err().to_string();
-            assert!(msg.contains(needle), "{msg:?} lacks {needle:?}");
-        }
-    }
-
-    proptest! {
-        #[test]
-        fn arrivals_are_monotone_within_the_run_and_match_the_integral(
-            from in 0.0f64..5_000.0, to in 1.0f64..5_000.0, dur in 0.01f64..3.0
-        ) {
-            let c = RateSchedule::Ramp { from, to, duration: secs(dur) }.compile().unwrap();
-            let expected = ((from + to) / 2.0 * dur).ceil() as u64;
-            prop_assert!(c.total_requests().abs_diff(expected) <= 1);
-            let a = arrivals(&c);
-            prop_assert_eq!(a.len() as u64, c.total_requests());
-            prop_assert!(a.windows(2).all(|w| w[0] <= w[1]));
-            prop_assert!(a.iter().all(|&t| (0.0..=dur + 1e-9).contains(&t)));
-        }
-    }
-}
+#[path = "schedule_tests.rs"]
+mod tests;

@@ -10,8 +10,12 @@ use crate::metrics::ErrorKind;
 pub struct Request {
     /// 0-based index in the schedule.
     pub seq: u64,
-    /// When the schedule intended it to start, as an offset from the run start.
+    /// When the schedule intended it to start, as an offset from the run start (closed loop:
+    /// when the worker meant to send it).
     pub intended: Duration,
+    /// Which operation of the [`Mix`](super::Mix) to perform: an index into its
+    /// [`operations`](super::Mix::operations); always 0 without a mix.
+    pub op: usize,
 }
 
 /// The outcome of a request: success, or the kind of failure (counted by type).

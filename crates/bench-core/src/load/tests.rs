@@ -9,16 +9,16 @@ use tokio::time::Instant;
 use super::*;
 use crate::metrics::ErrorKind;
 
-fn paused_config() -> LoadConfig {
-    LoadConfig { spin_below: Duration::ZERO, ..LoadConfig::default() }
+pub(super) fn paused_config() -> LoadConfig {
+    LoadConfig { spin_below: Duration::ZERO, clock: crate::metrics::ClockKind::Simulated, ..LoadConfig::default() }
 }
 
 /// A target that answers at once, except that it freezes for `stall` starting `stall_at` into
 /// the run: requests arriving meanwhile complete when the freeze ends.
-struct Freezing {
-    start: Instant,
-    stall_at: Duration,
-    stall: Duration,
+pub(super) struct Freezing {
+    pub start: Instant,
+    pub stall_at: Duration,
+    pub stall: Duration,
 }
 
 impl Target for Freezing {
@@ -63,20 +63,25 @@ async fn coordinated_omission_proof_one_second_stall_in_two_seconds() {
 
 #[tokio::test(start_paused = true)]
 async fn errors_and_panics_are_counted_by_kind() {
-    let target = Arc::new(from_fn(|req: Request| async move {
-        match req.seq % 10 {
-            0 => Err(ErrorKind::Rejected),
-            1 if req.seq == 1 => panic!("target bug on request 1"),
-            _ => Ok(()),
+    let target = Arc::new(from_fn(|req: Request| {
+        // A panic while making the future is caught as well as one inside it.
+        assert!(req.seq != 2, "target bug while starting request 2");
+        async move {
+            match req.seq % 10 {
+                0 => Err(ErrorKind::Rejected),
+                1 if req.seq == 1 => panic!("target bug on request 1"),
+                _ => Ok(()),
+            }
         }
     }));
     let report = run(&RateSchedule::constant(100.0, Duration::from_secs(1)), &paused_config(), target).await.unwrap();
     assert_eq!(report.errors.total, 100);
     assert_eq!(report.errors.count(ErrorKind::Rejected), 10);
-    assert_eq!(report.errors.count(ErrorKind::Panicked), 1);
-    assert_eq!(report.errors.succeeded(), 89);
+    assert_eq!(report.errors.count(ErrorKind::Panicked), 2);
+    assert_eq!(report.errors.succeeded(), 88);
     let m = report.to_system_metrics("t", crate::run_context!(report.elapsed, Duration::ZERO));
-    assert_eq!(m.errors.error_rate_percent(), Some(11.0));
+    assert_eq!(m.errors.error_rate_percent(), Some(12.0));
+    assert_eq!(m.context.clock, crate::metrics::ClockKind::Simulated);
     assert!(m.generator.is_some() && m.scheduler_lag.is_some());
 }
 
@@ -103,6 +108,10 @@ async fn requests_that_cannot_be_issued_in_time_are_dropped_and_reported() {
     assert_eq!(report.health.unfinished, 1);
     assert_eq!(report.errors.total, 100);
     assert!(report.health.saturated);
+    // The timeline counts drops when they happen and the timeout at the drain deadline.
+    let dropped: u64 = report.timeline.points.iter().map(|p| p.dropped).sum();
+    let errors: u64 = report.timeline.points.iter().map(|p| p.errors).sum();
+    assert_eq!((dropped, errors), (99, 1));
 }
 
 #[tokio::test(start_paused = true)]
@@ -136,6 +145,25 @@ async fn steps_are_followed_and_counted_per_second() {
     assert_eq!(calls.load(Ordering::Relaxed), 600);
     assert_eq!(&report.per_second[..3], &[100, 300, 200]);
     assert_eq!(report.peak_requests_per_second(), Some(300.0));
+    // Per phase: every step's requests, by intended start.
+    let phases: Vec<(&str, u64)> = report.phases.iter().map(|p| (p.name.as_str(), p.errors.total)).collect();
+    assert_eq!(phases, [("step 1", 100), ("step 2", 300), ("step 3", 200)]);
+    // The timeline: one point per second, offered and completed rates, labelled steps.
+    let t = &report.timeline;
+    assert_eq!(t.clock, crate::metrics::ClockKind::Simulated);
+    let rows: Vec<(f64, Option<f64>, f64, Option<&str>)> =
+        t.points.iter().map(|p| (p.t_s, p.offered_per_s, p.completed_per_s, p.phase.as_deref())).collect();
+    assert_eq!(
+        rows,
+        [
+            (1.0, Some(100.0), 100.0, Some("step 1 (100 req/s)")),
+            (2.0, Some(300.0), 300.0, Some("step 2 (300 req/s)")),
+            (3.0, Some(200.0), 200.0, Some("step 3 (200 req/s)")),
+        ]
+    );
+    // (Sub-millisecond latencies: tokio's timer wakes on whole milliseconds, even when paused.)
+    assert!(t.points.iter().all(|p| p.latency_p99_ms.is_some_and(|v| v < 1.0)), "{t:?}");
+    assert!(t.points.iter().all(|p| p.rss_mb.is_none() && p.cpu_percent.is_none()), "not sampled");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -163,6 +191,44 @@ fn outside_a_runtime_is_a_clear_error() {
         std::task::Poll::Ready(Err(e @ LoadError::NoRuntime)) => assert!(e.to_string().contains("tokio runtime")),
         other => panic!("expected NoRuntime, got {other:?}"),
     }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_stall_is_under_reported_closed_loop_and_reported_right_open_loop() {
+    // The stall of the test above (1 s from t = 0.5 s in a 2 s run, 1,000 requests/s intended).
+    let stall =
+        |start| Arc::new(Freezing { start, stall_at: Duration::from_millis(500), stall: Duration::from_secs(1) });
+    let ms = |v: u64| v * 1_000_000;
+    let open = run(&RateSchedule::constant(1_000.0, Duration::from_secs(2)), &paused_config(), stall(Instant::now()))
+        .await
+        .unwrap();
+
+    // One closed-loop worker paced at 1 ms: 500 requests before the stall, one that waits 1 s,
+    // 500 after it; the 999 slots it could not use are skipped, not sent.
+    let closed = ClosedLoop { pacing: Some(Duration::from_millis(1)), ..ClosedLoop::new(1, Duration::from_secs(2)) };
+    let report = run_closed(&closed, &paused_config(), stall(Instant::now())).await.unwrap();
+    assert_eq!(report.errors.total, 1_001);
+    assert_eq!(report.skipped_sends, 999);
+    assert_eq!(report.health.intended, 2_000);
+    // Naive: 1,000 instant answers and one of 1 s — p99 and p99.9 say "no delay at all".
+    let naive = report.latency.summary();
+    assert_eq!((naive.count, naive.p99_ns.0, naive.p999_ns.0), (1_001, 0, 0));
+    assert!(report.latency.histogram().equivalent(naive.max_ns.0, ms(1_000)));
+    assert!(!naive.corrected && naive.label_suffix().is_empty());
+    // Open loop: p99 = D − (1 − q)·T = 980 ms (see above).
+    let h = open.latency.histogram();
+    assert!(h.equivalent(open.latency.value_at_quantile(0.99).0, ms(980)));
+    // Corrected: the 999 back-filled samples (999 ms … 1 ms) rebuild the open-loop distribution.
+    let corrected = report.corrected_latency.as_ref().expect("paced closed loops carry the corrected view");
+    let c = corrected.summary();
+    assert_eq!(c.count, 2_000);
+    assert!(c.corrected && c.label_suffix() == " (corrected)");
+    for (q, expected_ms) in [(0.75, 500), (0.90, 800), (0.99, 980), (0.999, 998), (1.0, 1_000)] {
+        let (got, open_got) = (corrected.value_at_quantile(q).0, open.latency.value_at_quantile(q).0);
+        assert!(h.equivalent(got, ms(expected_ms)), "corrected q={q}: {got} ns, expected {expected_ms} ms");
+        assert!(h.equivalent(got, open_got), "corrected q={q}: {got} ns vs open loop {open_got} ns");
+    }
+    assert!(matches!(report.mode, LoadMode::Closed(_)));
 }
 
 #[tokio::test]

@@ -1,35 +1,17 @@
-//! One generator worker: issues every `stride`-th request of the schedule on time and records
-//! its outcome. Workers share nothing while running; their recorders are merged afterwards.
+//! One open-loop generator worker: issues every `stride`-th request of the schedule on time and
+//! records its outcome. Workers share nothing per request; their recorders are merged afterwards.
 
 use std::future::poll_fn;
-use std::panic::AssertUnwindSafe;
 use std::task::Poll;
 use std::time::Duration;
 
-use futures_util::FutureExt;
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use tokio::time::Instant;
 
-use super::LoadConfig;
+use super::Shared;
+use super::record::{Done, Recorder, Tag};
 use super::schedule::CompiledSchedule;
-use super::target::{Outcome, Request, Target};
-use crate::latency::LatencyRecorder;
-use crate::metrics::{ErrorKind, ErrorStats};
-
-/// What a worker measured.
-#[derive(Debug, Default)]
-pub(super) struct WorkerResult {
-    pub latency: LatencyRecorder,
-    pub service: LatencyRecorder,
-    pub lag: LatencyRecorder,
-    pub errors: ErrorStats,
-    pub issued: u64,
-    pub in_flight_peak: usize,
-    /// Successful completions per whole second since the start.
-    pub per_second: Vec<u64>,
-    /// Wall time at which this worker finished, from the run start.
-    pub finished: Duration,
-}
+use super::target::{Request, Target};
 
 /// Requests issued before completed ones are collected again: small enough to keep the in-flight
 /// set (and memory) small at millions of requests per second, large enough to amortise polling.
@@ -38,43 +20,23 @@ const ISSUE_BATCH: usize = 32;
 /// Busy-wait rounds between yields to the runtime while waiting for a sub-millisecond gap.
 const YIELD_EVERY: u32 = 16;
 
-struct Done {
-    intended: Instant,
-    sent: Instant,
-    done: Instant,
-    outcome: Outcome,
-}
-
 pub(super) async fn run_worker<T: Target>(
     target: std::sync::Arc<T>,
+    shared: std::sync::Arc<Shared>,
     schedule: std::sync::Arc<CompiledSchedule>,
-    config: LoadConfig,
     start: Instant,
-    first: u64,
+    worker: usize,
     stride: u64,
     max_in_flight: usize,
-) -> WorkerResult {
+) -> Recorder {
     let target: &T = &target;
-    let mut r = WorkerResult::default();
+    let config = &shared.config;
+    let mut r = shared.recorder(start, worker, None, true);
     let mut in_flight = FuturesUnordered::new();
-    let (mut k, mut cursor) = (first, 0usize);
+    let (mut k, mut cursor) = (worker as u64, 0usize);
     let mut next = schedule.arrival(k, &mut cursor);
     let mut spins = 0u32;
-
-    let record = |r: &mut WorkerResult, d: Done| {
-        let since = |a: Instant, b: Instant| b.saturating_duration_since(a);
-        // Latency counts from the intended start: queueing behind a stall is included.
-        r.latency.record(since(d.intended, d.done));
-        r.service.record(since(d.sent, d.done));
-        if d.outcome.is_ok() {
-            let sec = since(start, d.done).as_secs() as usize;
-            if r.per_second.len() <= sec {
-                r.per_second.resize(sec + 1, 0);
-            }
-            r.per_second[sec] += 1;
-        }
-        r.errors.record(d.outcome);
-    };
+    let record = |r: &mut Recorder, d: Done| r.complete(d);
 
     loop {
         // 1. Issue the requests that are due, in batches so completions are collected promptly.
@@ -89,28 +51,24 @@ pub(super) async fn run_worker<T: Target>(
                 break;
             }
             let lag = now - intended;
+            let tag = Tag {
+                phase: shared.bounds.of(offset),
+                op: shared.mix.as_ref().map_or(0, |m| m.op_for(k)),
+                group: schedule.phase_of_cursor(cursor),
+            };
             if lag > config.drop_after {
                 // Too late to be meaningful: counted, never silently skipped.
-                r.errors.record(Err(ErrorKind::Dropped));
+                r.drop_request(tag, now);
             } else if in_flight.len() >= max_in_flight {
                 break;
             } else {
-                r.lag.record(lag);
-                r.issued += 1;
+                r.sent(tag, Some(lag));
                 batch += 1;
-                let req = Request { seq: k, intended: offset };
+                let req = Request { seq: k, intended: offset, op: tag.op };
                 let timeout = config.timeout;
                 in_flight.push(async move {
-                    let call = AssertUnwindSafe(target.call(req)).catch_unwind();
-                    let outcome = match timeout {
-                        Some(t) => match tokio::time::timeout(t, call).await {
-                            Ok(Ok(o)) => o,
-                            Ok(Err(_panic)) => Err(ErrorKind::Panicked),
-                            Err(_elapsed) => Err(ErrorKind::Timeout),
-                        },
-                        None => call.await.unwrap_or(Err(ErrorKind::Panicked)),
-                    };
-                    Done { intended, sent: now, done: Instant::now(), outcome }
+                    let outcome = super::call_caught(target, req, timeout).await;
+                    Done { intended, sent: now, done: Instant::now(), outcome, tag }
                 });
                 r.in_flight_peak = r.in_flight_peak.max(in_flight.len());
             }
@@ -176,11 +134,11 @@ pub(super) async fn run_worker<T: Target>(
             },
             _ = tokio::time::sleep_until(deadline) => {
                 // Issued but never answered: counted as timeouts.
-                r.errors.add_failures(ErrorKind::Timeout, in_flight.len() as u64);
+                r.time_out_in_flight(deadline);
                 break;
             }
         }
     }
-    r.finished = Instant::now().saturating_duration_since(start);
+    r.finish();
     r
 }

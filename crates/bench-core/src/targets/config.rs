@@ -42,7 +42,8 @@ pub enum ConfigError {
     },
 }
 
-const TOP_LEVEL: &[&str] = &["targets"];
+// `profiles` (load-scenario profiles) is read by `profile.rs`; targets skip it.
+const TOP_LEVEL: &[&str] = &["targets", "profiles"];
 const BOUND_KEYS: &[&str] = &["target", "acceptable", "critical", "direction"];
 
 pub(super) fn parse(text: &str, path: &Path) -> Result<Targets, ConfigError> {
@@ -187,7 +188,7 @@ fn as_table<'a>(
     }
 }
 
-fn describe(v: &Value) -> String {
+pub(super) fn describe(v: &Value) -> String {
     match v {
         Value::String(s) => format!("the string {s:?}"),
         Value::Integer(i) => format!("the integer {i}"),

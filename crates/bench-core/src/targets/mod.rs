@@ -20,8 +20,12 @@
 //!
 //! Built-in defaults come from the seed documents (Caxton, MEZAN, ollama-distributed) and are
 //! shipped in `targets/defaults.toml`, identical to the repository's root `noisegate.toml`.
+//!
+//! The same file holds the load-scenario profiles (`[profiles.<name>]`, see [`Profiles`]).
 
 mod config;
+mod profile;
+mod profile_fields;
 #[cfg(test)]
 mod tests;
 
@@ -31,6 +35,10 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 pub use config::{CONFIG_FILE, ConfigError};
+pub use profile::{
+    BurstProfile, ClosedLoopProfile, DEFAULT_PROFILE, PROFILE_ENV, PeakProfile, Profile, Profiles, QUICK_PROFILE,
+    SteppedProfile, SustainedProfile,
+};
 
 use crate::metrics::{Direction, Metric, SystemMetrics};
 

@@ -18,6 +18,7 @@
 //! ends when the tally reaches the expected count.
 
 pub mod latency;
+pub mod load;
 pub mod memory;
 pub mod scalability;
 pub mod throughput;
