@@ -178,6 +178,16 @@ impl Bound {
     }
 }
 
+/// The configuration file for a run started in `dir`: `$NOISEGATE_CONFIG` if set (whether or
+/// not it exists: loading it then says so), else the nearest `noisegate.toml` in `dir` or an
+/// ancestor; `None` means the built-in defaults.
+pub(crate) fn config_path(dir: &Path) -> Option<std::path::PathBuf> {
+    if let Some(p) = std::env::var_os("NOISEGATE_CONFIG") {
+        return Some(p.into());
+    }
+    dir.ancestors().map(|d| d.join(CONFIG_FILE)).find(|p| p.is_file())
+}
+
 impl Targets {
     /// The built-in defaults (the seed documents' targets).
     pub fn defaults() -> Self {
@@ -201,13 +211,7 @@ impl Targets {
     /// Finds the configuration for a run started in `dir`: `$NOISEGATE_CONFIG` if set (must
     /// exist), else the nearest `noisegate.toml` in `dir` or an ancestor, else the defaults.
     pub fn discover(dir: &Path) -> Result<Self, ConfigError> {
-        if let Some(p) = std::env::var_os("NOISEGATE_CONFIG") {
-            return Self::load(Path::new(&p));
-        }
-        match dir.ancestors().map(|d| d.join(CONFIG_FILE)).find(|p| p.is_file()) {
-            Some(p) => Self::load(&p),
-            None => Ok(Self::defaults()),
-        }
+        config_path(dir).map_or_else(|| Ok(Self::defaults()), |p| Self::load(&p))
     }
 
     /// Grades `metrics` against every set.

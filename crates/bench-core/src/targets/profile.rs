@@ -17,7 +17,7 @@ use std::time::Duration;
 use serde::Serialize;
 use toml::{Table, Value};
 
-use super::config::{CONFIG_FILE, ConfigError, describe};
+use super::config::{ConfigError, describe};
 
 /// Environment variable naming the profile when `--quick` is not given.
 pub const PROFILE_ENV: &str = "NOISEGATE_PROFILE";
@@ -166,13 +166,7 @@ impl Profiles {
     /// `$NOISEGATE_CONFIG`, else the nearest `noisegate.toml` in `dir` or above, else defaults
     /// (the same search as [`Targets::discover`](super::Targets::discover)).
     pub fn discover(dir: &Path) -> Result<Self, ConfigError> {
-        if let Some(p) = std::env::var_os("NOISEGATE_CONFIG") {
-            return Self::load(Path::new(&p));
-        }
-        match dir.ancestors().map(|d| d.join(CONFIG_FILE)).find(|p| p.is_file()) {
-            Some(p) => Self::load(&p),
-            None => Ok(Self::defaults()),
-        }
+        super::config_path(dir).map_or_else(|| Ok(Self::defaults()), |p| Self::load(&p))
     }
 
     /// The profile called `name`.
