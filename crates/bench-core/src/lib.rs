@@ -15,7 +15,8 @@
 //!   github-action-benchmark input; the run report (`noisegate report`) as text, Markdown, JSON
 //!   or HTML with SVG charts.
 //! - [`history`] — the local store of every run (JSON Lines) and change-point trends across runs.
-//! - [`load`] — the open-loop, coordinated-omission-free load generator.
+//! - [`load`] — the open-loop, coordinated-omission-free load generator, its closed-loop mode
+//!   (with the corrected view), weighted mixes, per-interval timelines and scenario analysis.
 //! - [`profile`] — CPU flamegraphs for criterion benches (`--profile-time`), unix only.
 //! - [`units`] — newtypes that carry units.
 
