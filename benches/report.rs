@@ -105,6 +105,7 @@ fn one_hour() -> (SystemMetrics, Timeline) {
         achieved_rate: 5000.0,
         lag_p99_ns: Nanos(40_000),
         saturated: false,
+        clock: None,
     });
     (m, t)
 }

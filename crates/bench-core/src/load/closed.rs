@@ -24,8 +24,8 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
-use tokio::time::Instant;
 
+use super::clock::{Offset, RunClock};
 use super::record::{Done, Phase, Recorder, Tag};
 use super::target::{Request, Target};
 use super::{LoadError, Shared};
@@ -142,7 +142,7 @@ pub(super) async fn run_worker<T: Target>(
     target: Arc<T>,
     shared: Arc<Shared>,
     closed: Arc<ClosedLoop>,
-    start: Instant,
+    clock: RunClock,
     worker: usize,
     shard: Shard,
     in_flight: Arc<[AtomicU64]>,
@@ -150,61 +150,64 @@ pub(super) async fn run_worker<T: Target>(
     let slot_word = &in_flight[worker];
     let target: &T = &target;
     let config = &shared.config;
+    let spin_below = Offset::from_duration(config.spin_below).0;
     let mut spins = 0u32;
-    let end = start + closed.duration;
+    let end = Offset::from_duration(closed.duration);
     let n = closed.workers as u64;
     let waits = closed.pacing.is_some() || !closed.think_time.is_zero();
     let quota = closed.max_requests.map(|m| m / n + u64::from((worker as u64) < m % n));
-    let mut slot = start;
+    let mut slot = Offset(0);
     let mut j = 0u64;
     loop {
         if slot >= end || quota.is_some_and(|q| j >= q) {
             break;
         }
-        let gap = if waits { slot.saturating_duration_since(Instant::now()) } else { Duration::ZERO };
-        if gap > config.spin_below {
-            tokio::time::sleep_until(slot).await;
-        } else if !gap.is_zero() {
-            // Below the timer's resolution: yield until the slot, so other tasks still run.
-            while Instant::now() < slot {
-                spins = spins.wrapping_add(1);
-                if spins.is_multiple_of(16) {
-                    tokio::task::yield_now().await;
-                } else {
-                    std::hint::spin_loop();
+        if waits {
+            let gap = slot.since(clock.now());
+            if gap > spin_below {
+                clock.sleep_until(slot).await;
+            } else if gap > 0 {
+                // Below the timer's resolution: yield until the slot, so other tasks still run.
+                while clock.now() < slot {
+                    spins = spins.wrapping_add(1);
+                    if spins.is_multiple_of(16) {
+                        tokio::task::yield_now().await;
+                    } else {
+                        std::hint::spin_loop();
+                    }
                 }
             }
         }
-        let sent = Instant::now();
+        let sent = clock.now();
         let seq = j * n + worker as u64;
         let op = shared.mix.as_ref().map_or(0, |m| m.op_for(seq));
-        let sent_offset = sent.saturating_duration_since(start);
-        let tag = Tag { phase: shared.bounds.of(sent_offset), op, group: None };
+        let sent_at = sent.as_duration();
+        let tag = Tag { phase: shared.bounds.of(sent_at), op, group: None };
         slot_word.store(encode(tag), Ordering::Relaxed);
-        let intended = if waits { slot.saturating_duration_since(start) } else { sent_offset };
+        let intended = if waits { slot.as_duration() } else { sent_at };
         let req = Request { seq, intended, op };
         // No timer per request: a request still unanswered at the drain deadline is cancelled
         // with its worker by `run_closed` and counted as a timeout there.
         let outcome = super::call_caught(target, req, config.timeout).await;
-        let done = Instant::now();
+        let done = clock.now();
         {
             let mut r = lock(&shard);
             // Lag (actual − intended send) means something only when the worker waits.
-            r.sent(tag, waits.then(|| sent.saturating_duration_since(slot)));
+            r.sent(tag, waits.then(|| sent.since(slot)));
             // The naive closed-loop view: latency from the actual send.
             r.complete(Done { intended: sent, sent, done, outcome, tag });
         }
         slot_word.store(0, Ordering::Relaxed);
         j += 1;
-        let ready = done + closed.think_time;
+        let ready = done.plus(closed.think_time);
         slot = match closed.pacing {
-            Some(p) if slot + p < ready => {
+            Some(p) if slot.plus(p) < ready => {
                 // Late: the slots before `ready` are skipped, the next request goes at once.
-                let behind = ready.saturating_duration_since(slot).as_nanos();
-                lock(&shard).skipped += (behind.div_ceil(p.as_nanos()) - 1) as u64;
+                let behind = ready.since(slot);
+                lock(&shard).skipped += behind.div_ceil(Offset::from_duration(p).0) - 1;
                 ready
             }
-            Some(p) => slot + p,
+            Some(p) => slot.plus(p),
             None => ready,
         };
         // A target that answers at once must not starve the runtime's other tasks (checked every

@@ -15,8 +15,10 @@
 //!
 //! Design: `workers` tasks each own every `workers`-th request of the schedule, their own
 //! histograms and a `FuturesUnordered` of in-flight requests — no shared lock or counter on the
-//! hot path. Timing uses tokio's clock, so a test can run a schedule on tokio's paused clock
-//! (set `spin_below` to zero there) and get exact, machine-independent results.
+//! hot path. Wall-clock runs read the CPU's time-stamp counter where the kernel trusts it (half
+//! the cost of `Instant::now()` on a VM; see `clock`); simulated runs use tokio's clock, so a
+//! test can run a schedule on tokio's paused clock (set `spin_below` to zero and
+//! `clock: ClockKind::Simulated`) and get exact, machine-independent results.
 //!
 //! Around that core:
 //!
@@ -35,6 +37,7 @@
 //!   the knee of a stepped run; and the `scenario.json` record of such verdicts ([`scenario`]).
 
 pub mod analysis;
+mod clock;
 mod closed;
 mod mix;
 mod progress;
@@ -53,6 +56,7 @@ use std::time::Duration;
 
 use futures_util::FutureExt;
 
+pub use clock::{CLOCK_ENV, ClockSource, wall_clock_read_cost};
 pub use closed::ClosedLoop;
 pub use mix::{MAX_OPERATIONS, MAX_TOTAL_WEIGHT, Mix, MixError, MixOrder, Operation};
 pub use progress::{PLAIN_EVERY, Progress};
@@ -64,6 +68,7 @@ pub use timeline::DEFAULT_INTERVAL;
 
 use crate::metrics::{ClockKind, ErrorKind};
 use crate::resource::ResourceSampler;
+use clock::{Offset, RunClock};
 use record::{PhaseBounds, Recorder};
 use report::MergeInput;
 use timeline::{BuildContext, Grid, TimelineAgg};
@@ -197,15 +202,9 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    fn recorder(
-        &self,
-        start: tokio::time::Instant,
-        worker: usize,
-        pacing: Option<Duration>,
-        track_service: bool,
-    ) -> Recorder {
+    fn recorder(&self, worker: usize, pacing: Option<Duration>, track_service: bool) -> Recorder {
         let ops = self.mix.as_ref().map_or(0, |m| m.operations().len());
-        Recorder::new(start, worker, ops, self.phases, self.agg.clone(), pacing, track_service)
+        Recorder::new(worker, ops, self.phases, self.agg.clone(), pacing, track_service)
     }
 }
 
@@ -229,7 +228,7 @@ async fn call_caught<T: Target>(target: &T, req: Request, timeout: Option<Durati
 /// A run being set up: the shared state, the sampler and the progress reporter.
 struct Setup {
     shared: Arc<Shared>,
-    start: tokio::time::Instant,
+    clock: RunClock,
     sampler: Option<ResourceSampler>,
     reporter: Option<progress::Reporter>,
 }
@@ -243,7 +242,7 @@ impl Setup {
         let reporter =
             if wall { progress::Reporter::start(config.progress, &config.name, run, agg.clone()) } else { None };
         let shared = Shared { config: config.clone(), mix: config.mix.clone(), bounds, agg, phases };
-        Setup { shared: Arc::new(shared), start: tokio::time::Instant::now(), sampler, reporter }
+        Setup { shared: Arc::new(shared), clock: RunClock::start(config.clock), sampler, reporter }
     }
 
     fn finish(
@@ -282,6 +281,7 @@ impl Setup {
             phases: schedule.map_or(&[], |s| s.phases()),
             timeline,
             resources,
+            clock: self.clock.source(),
         };
         LoadReport::merge(input, results)
     }
@@ -317,7 +317,7 @@ pub async fn run<T: Target>(
     let tasks: Vec<_> = (0..workers)
         .map(|w| {
             let (t, s, c) = (target.clone(), setup.shared.clone(), compiled.clone());
-            handle.spawn(worker::run_worker(t, s, c, setup.start, w, workers as u64, per_worker_cap))
+            handle.spawn(worker::run_worker(t, s, c, setup.clock, w, workers as u64, per_worker_cap))
         })
         .collect();
     let mut results = Vec::with_capacity(workers);
@@ -341,19 +341,20 @@ pub async fn run_closed<T: Target>(
     let setup = Setup::new(config, bounds, shards, 0, closed.duration);
     let pacing = closed.expected_interval.or(closed.pacing);
     let recorders: Vec<closed::Shard> =
-        (0..shards).map(|s| Arc::new(Mutex::new(setup.shared.recorder(setup.start, s, pacing, false)))).collect();
+        (0..shards).map(|s| Arc::new(Mutex::new(setup.shared.recorder(s, pacing, false)))).collect();
     let closed_arc = Arc::new(closed.clone());
     let in_flight: Arc<[AtomicU64]> = (0..closed.workers).map(|_| AtomicU64::new(0)).collect();
     let tasks: Vec<_> = (0..closed.workers)
         .map(|w| {
             let (t, s, c) = (target.clone(), setup.shared.clone(), closed_arc.clone());
             let (shard, slots) = (recorders[w % shards].clone(), in_flight.clone());
-            handle.spawn(closed::run_worker(t, s, c, setup.start, w, shard, slots))
+            handle.spawn(closed::run_worker(t, s, c, setup.clock, w, shard, slots))
         })
         .collect();
     // Workers stop sending at the end of the run; whoever still waits for an answer at the
     // drain deadline is cancelled, and its request counted as a timeout below.
-    let deadline = setup.start + closed.duration + config.drain_timeout;
+    let deadline = setup.clock.start_instant() + closed.duration + config.drain_timeout;
+    let deadline_offset = Offset::from_duration(closed.duration + config.drain_timeout);
     for mut t in tasks {
         match tokio::time::timeout_at(deadline, &mut t).await {
             Ok(joined) => joined.map_err(LoadError::Worker)?,
@@ -379,14 +380,15 @@ pub async fn run_closed<T: Target>(
             let mut r = Arc::try_unwrap(shard)
                 .map(|m| m.into_inner().unwrap_or_else(PoisonError::into_inner))
                 .unwrap_or_else(|_| unreachable!("every worker has finished"));
-            r.time_out_in_flight(deadline.min(tokio::time::Instant::now()));
-            r.finish();
+            let now = setup.clock.now();
+            r.time_out_in_flight(now.min(deadline_offset));
+            r.finish(now);
             r
         })
         .collect();
     // A run capped by `max_requests` ends before its duration: its timeline and rates end there.
     let sent_until = match closed.max_requests {
-        Some(_) => closed.duration.min(setup.start.elapsed()),
+        Some(_) => closed.duration.min(setup.clock.now().as_duration()),
         None => closed.duration,
     };
     let mut report = setup.finish(results, None, report::LoadMode::Closed(closed.clone()), sent_until);

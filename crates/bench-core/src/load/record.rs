@@ -10,8 +10,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
-use tokio::time::Instant;
 
+use super::clock::Offset;
 use super::target::Outcome;
 use super::timeline::{IntervalWriter, TimelineAgg};
 use crate::latency::LatencyRecorder;
@@ -87,11 +87,11 @@ pub(super) struct Tag {
     pub group: Option<usize>,
 }
 
-/// One answered request.
+/// One answered request (times from the run start on the run's clock).
 pub(super) struct Done {
-    pub intended: Instant,
-    pub sent: Instant,
-    pub done: Instant,
+    pub intended: Offset,
+    pub sent: Offset,
+    pub done: Offset,
     pub outcome: Outcome,
     pub tag: Tag,
 }
@@ -99,7 +99,6 @@ pub(super) struct Done {
 /// One worker's measurements.
 #[derive(Debug)]
 pub(super) struct Recorder {
-    start: Instant,
     pub latency: LatencyRecorder,
     pub service: LatencyRecorder,
     pub lag: LatencyRecorder,
@@ -131,7 +130,6 @@ pub(super) struct Recorder {
 
 impl Recorder {
     pub fn new(
-        start: Instant,
         worker: usize,
         ops: usize,
         phases: usize,
@@ -140,7 +138,6 @@ impl Recorder {
         track_service: bool,
     ) -> Self {
         Recorder {
-            start,
             latency: LatencyRecorder::new(),
             service: LatencyRecorder::new(),
             lag: LatencyRecorder::new(),
@@ -159,19 +156,19 @@ impl Recorder {
             skipped: 0,
             in_flight_measured: 0,
             in_flight_excluded: [0; 2],
-            intervals: IntervalWriter::new(agg, worker, start),
+            intervals: IntervalWriter::new(agg, worker),
             track_service,
         }
     }
 
-    /// A request was sent `lag` after its intended start (`None`: not tracked).
+    /// A request was sent `lag` ns after its intended start (`None`: not tracked).
     #[inline]
-    pub fn sent(&mut self, tag: Tag, lag: Option<Duration>) {
+    pub fn sent(&mut self, tag: Tag, lag: Option<u64>) {
         self.issued += 1;
         match tag.phase {
             Phase::Measured => {
                 if let Some(lag) = lag {
-                    self.lag.record(lag);
+                    self.lag.record_ns(lag);
                 }
                 self.in_flight_measured += 1;
                 if let Some(s) = self.ops.get_mut(tag.op) {
@@ -189,41 +186,45 @@ impl Recorder {
     /// A sent request was answered (successfully or not).
     #[inline]
     pub fn complete(&mut self, d: Done) {
-        let latency = d.done.saturating_duration_since(d.intended);
+        let latency = d.done.since(d.intended);
         let slot = self.intervals.at(d.done);
         if d.outcome.is_ok() {
             slot.completed += 1;
         } else {
             slot.errors += 1;
         }
-        slot.latency.record(latency);
+        slot.latency.record_ns(latency);
         match d.tag.phase {
             Phase::Measured => {
                 self.in_flight_measured -= 1;
                 // Latency counts from the intended start: queueing behind a stall is included.
-                self.latency.record(latency);
+                // With a mix, the run's histogram is the sum of the operations' (at the merge),
+                // so each request is recorded once here, not twice.
+                if d.tag.op >= self.ops.len() {
+                    self.latency.record_ns(latency);
+                }
                 if self.track_service {
-                    self.service.record(d.done.saturating_duration_since(d.sent));
+                    self.service.record_ns(d.done.since(d.sent));
                 }
                 if let Some((c, interval)) = &mut self.corrected {
                     // Closed loop only, where the latency is measured from the actual send.
-                    c.record_correct(latency, *interval);
+                    c.record_correct(Duration::from_nanos(latency), *interval);
                 }
                 self.errors.record(d.outcome);
                 if let Some(s) = self.ops.get_mut(d.tag.op) {
                     s.in_flight -= 1;
-                    s.latency.record(latency);
+                    s.latency.record_ns(latency);
                     s.errors.record(d.outcome);
                 }
                 if let Some(s) = d.tag.group.and_then(|g| self.phases.get_mut(g)) {
                     s.in_flight -= 1;
-                    s.latency.record(latency);
+                    s.latency.record_ns(latency);
                     s.errors.record(d.outcome);
                 }
-                let since = d.done.saturating_duration_since(self.start);
+                let since = d.done.as_duration();
                 self.last_measured_done = self.last_measured_done.max(since);
                 if d.outcome.is_ok() {
-                    let sec = since.as_secs() as usize;
+                    let sec = (d.done.0 / 1_000_000_000) as usize;
                     if self.per_second.len() <= sec {
                         self.per_second.resize(sec + 1, 0);
                     }
@@ -242,7 +243,7 @@ impl Recorder {
     }
 
     /// A request could not be sent within `drop_after` of its intended start.
-    pub fn drop_request(&mut self, tag: Tag, now: Instant) {
+    pub fn drop_request(&mut self, tag: Tag, now: Offset) {
         self.dropped += 1;
         self.intervals.at(now).dropped += 1;
         let e = Err(ErrorKind::Dropped);
@@ -262,7 +263,7 @@ impl Recorder {
     }
 
     /// The drain deadline passed: whatever is still in flight is counted as a timeout.
-    pub fn time_out_in_flight(&mut self, now: Instant) {
+    pub fn time_out_in_flight(&mut self, now: Offset) {
         let t = ErrorKind::Timeout;
         let all = self.in_flight_measured + self.in_flight_excluded[0] + self.in_flight_excluded[1];
         self.unfinished += all;
@@ -278,9 +279,9 @@ impl Recorder {
         self.in_flight_excluded = [0; 2];
     }
 
-    /// Ends recording: hands the last timeline interval over.
-    pub fn finish(&mut self) {
-        self.finished = Instant::now().saturating_duration_since(self.start);
+    /// Ends recording at `now`: hands the last timeline interval over.
+    pub fn finish(&mut self, now: Offset) {
+        self.finished = now.as_duration();
         self.intervals.finish();
     }
 }

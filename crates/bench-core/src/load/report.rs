@@ -40,6 +40,10 @@ pub struct GeneratorHealth {
     /// runtime it shares with the target) could not keep the schedule, so latency figures
     /// include the generator's own delay.
     pub saturated: bool,
+    /// The clock the generator timed requests with (absent in files written before it was
+    /// recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clock: Option<super::ClockSource>,
 }
 
 /// How the run was driven.
@@ -161,6 +165,7 @@ pub(super) struct MergeInput<'a> {
     pub phases: &'a [String],
     pub timeline: Timeline,
     pub resources: Option<ResourceReport>,
+    pub clock: super::ClockSource,
 }
 
 impl LoadReport {
@@ -178,7 +183,12 @@ impl LoadReport {
         let (mut issued, mut dropped, mut unfinished, mut skipped, mut peak) = (0, 0, 0, 0, 0);
         let (mut elapsed, mut last_done) = (Duration::ZERO, Duration::ZERO);
         for r in results {
+            // A worker records a mixed run's latencies per operation only (one histogram write
+            // per request on the hot path); the run's histogram is their sum.
             latency.merge(&r.latency);
+            for op in &r.ops {
+                latency.merge(&op.latency);
+            }
             service_time.merge(&r.service);
             scheduler_lag.merge(&r.lag);
             if let Some((c, _)) = &r.corrected {
@@ -220,6 +230,7 @@ impl LoadReport {
             achieved_rate: if elapsed.is_zero() { 0.0 } else { issued as f64 / elapsed.as_secs_f64() },
             lag_p99_ns: lag_p99,
             saturated: dropped > 0 || lag_p99.as_duration() > input.saturation_lag,
+            clock: Some(input.clock),
         };
         // The measured window ends at the cool-down, or at the last measured answer if that came
         // later. (`scheduled` of a closed loop capped by `max_requests` is where it stopped.)

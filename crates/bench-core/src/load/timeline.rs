@@ -17,8 +17,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use tokio::time::Instant;
-
+use super::clock::Offset;
 use super::schedule::CompiledSchedule;
 use crate::latency::LatencyRecorder;
 use crate::metrics::{ClockKind, Timeline, TimelinePoint};
@@ -240,27 +239,26 @@ pub(super) struct IntervalWriter {
     agg: Arc<Mutex<TimelineAgg>>,
     worker: usize,
     grid: Grid,
-    start: Instant,
     cur: i64,
-    cur_end: Instant,
+    cur_end: Offset,
     slot: Slot,
 }
 
 impl IntervalWriter {
-    pub fn new(agg: Arc<Mutex<TimelineAgg>>, worker: usize, start: Instant) -> Self {
+    pub fn new(agg: Arc<Mutex<TimelineAgg>>, worker: usize) -> Self {
         let grid = agg.lock().unwrap_or_else(PoisonError::into_inner).grid();
         let cur = grid.index(Duration::ZERO);
-        let cur_end = start + grid.start_of(cur + 1);
-        IntervalWriter { agg, worker, grid, start, cur, cur_end, slot: Slot::default() }
+        let cur_end = Offset::from_duration(grid.start_of(cur + 1));
+        IntervalWriter { agg, worker, grid, cur, cur_end, slot: Slot::default() }
     }
 
     /// The slot for an event at `t`. Events are time-ordered per worker up to the few
     /// microseconds between a completion and its collection; an event that arrives after the
     /// worker moved on is counted in the current interval.
     #[inline]
-    pub fn at(&mut self, t: Instant) -> &mut Slot {
+    pub fn at(&mut self, t: Offset) -> &mut Slot {
         if t >= self.cur_end {
-            let next = self.grid.index(t.saturating_duration_since(self.start));
+            let next = self.grid.index(t.as_duration());
             self.agg.lock().unwrap_or_else(PoisonError::into_inner).hand_over(
                 self.worker,
                 self.cur,
@@ -268,7 +266,7 @@ impl IntervalWriter {
                 next,
             );
             self.cur = next;
-            self.cur_end = self.start + self.grid.start_of(next + 1);
+            self.cur_end = Offset::from_duration(self.grid.start_of(next + 1));
         }
         &mut self.slot
     }

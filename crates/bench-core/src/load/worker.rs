@@ -6,9 +6,9 @@ use std::task::Poll;
 use std::time::Duration;
 
 use futures_util::stream::{FuturesUnordered, StreamExt};
-use tokio::time::Instant;
 
 use super::Shared;
+use super::clock::{Offset, RunClock};
 use super::record::{Done, Recorder, Tag};
 use super::schedule::CompiledSchedule;
 use super::target::{Request, Target};
@@ -24,14 +24,16 @@ pub(super) async fn run_worker<T: Target>(
     target: std::sync::Arc<T>,
     shared: std::sync::Arc<Shared>,
     schedule: std::sync::Arc<CompiledSchedule>,
-    start: Instant,
+    clock: RunClock,
     worker: usize,
     stride: u64,
     max_in_flight: usize,
 ) -> Recorder {
     let target: &T = &target;
     let config = &shared.config;
-    let mut r = shared.recorder(start, worker, None, true);
+    let mut r = shared.recorder(worker, None, true);
+    let (spin_below, drop_after) =
+        (Offset::from_duration(config.spin_below).0, Offset::from_duration(config.drop_after).0);
     let mut in_flight = FuturesUnordered::new();
     let (mut k, mut cursor) = (worker as u64, 0usize);
     let mut next = schedule.arrival(k, &mut cursor);
@@ -45,18 +47,18 @@ pub(super) async fn run_worker<T: Target>(
             if batch == ISSUE_BATCH {
                 break;
             }
-            let intended = start + offset;
-            let now = Instant::now();
+            let intended = Offset::from_duration(offset);
+            let now = clock.now();
             if intended > now {
                 break;
             }
-            let lag = now - intended;
+            let lag = now.since(intended);
             let tag = Tag {
                 phase: shared.bounds.of(offset),
                 op: shared.mix.as_ref().map_or(0, |m| m.op_for(k)),
                 group: schedule.phase_of_cursor(cursor),
             };
-            if lag > config.drop_after {
+            if lag > drop_after {
                 // Too late to be meaningful: counted, never silently skipped.
                 r.drop_request(tag, now);
             } else if in_flight.len() >= max_in_flight {
@@ -68,7 +70,7 @@ pub(super) async fn run_worker<T: Target>(
                 let timeout = config.timeout;
                 in_flight.push(async move {
                     let outcome = super::call_caught(target, req, timeout).await;
-                    Done { intended, sent: now, done: Instant::now(), outcome, tag }
+                    Done { intended, sent: now, done: clock.now(), outcome, tag }
                 });
                 r.in_flight_peak = r.in_flight_peak.max(in_flight.len());
             }
@@ -87,21 +89,20 @@ pub(super) async fn run_worker<T: Target>(
 
         // 3. Wait for the next due time, a completion, or the end.
         let Some(offset) = next else { break };
-        let due = start + offset;
+        let due = Offset::from_duration(offset);
         if in_flight.len() >= max_in_flight {
             // Blocked by the in-flight cap: wait for a slot, or until the request is overdue.
             tokio::select! {
                 Some(d) = in_flight.next() => record(&mut r, d),
-                _ = tokio::time::sleep_until(due + config.drop_after + Duration::from_nanos(1)) => {}
+                _ = clock.sleep_until(due.plus(config.drop_after + Duration::from_nanos(1))) => {}
             }
             continue;
         }
-        let now = Instant::now();
-        let gap = due.saturating_duration_since(now);
-        if gap.is_zero() {
+        let gap = due.since(clock.now());
+        if gap == 0 {
             continue;
         }
-        if gap <= config.spin_below {
+        if gap <= spin_below {
             // Sub-millisecond gaps are below tokio's timer resolution: busy-wait, yielding to
             // the runtime every few rounds so tasks queued on this thread still run.
             spins = spins.wrapping_add(1);
@@ -111,21 +112,21 @@ pub(super) async fn run_worker<T: Target>(
                 std::hint::spin_loop();
             }
         } else {
-            let wake = due - config.spin_below;
+            let wake = Offset(due.0 - spin_below);
             if in_flight.is_empty() {
-                tokio::time::sleep_until(wake).await;
+                clock.sleep_until(wake).await;
             } else {
                 tokio::select! {
                     biased;
                     Some(d) = in_flight.next() => record(&mut r, d),
-                    _ = tokio::time::sleep_until(wake) => {}
+                    _ = clock.sleep_until(wake) => {}
                 }
             }
         }
     }
 
     // 4. Drain what is still in flight, up to the drain deadline.
-    let deadline = Instant::now() + config.drain_timeout;
+    let deadline = tokio::time::Instant::now() + config.drain_timeout;
     loop {
         tokio::select! {
             d = in_flight.next() => match d {
@@ -134,11 +135,11 @@ pub(super) async fn run_worker<T: Target>(
             },
             _ = tokio::time::sleep_until(deadline) => {
                 // Issued but never answered: counted as timeouts.
-                r.time_out_in_flight(deadline);
+                r.time_out_in_flight(clock.now());
                 break;
             }
         }
     }
-    r.finish();
+    r.finish(clock.now());
     r
 }

@@ -97,6 +97,7 @@ pub(crate) fn sustained(name: &str) -> (SystemMetrics, Timeline) {
         achieved_rate: 999.7,
         lag_p99_ns: Nanos(200_000),
         saturated: false,
+        clock: None,
     });
     let mut t = Timeline::new(name, 1.0, ClockKind::WallClock);
     for i in 1..=120u32 {
@@ -459,6 +460,7 @@ fn each_rule_fires_on_its_own_evidence() {
         achieved_rate: 99.0,
         lag_p99_ns: Nanos(2_000_000),
         saturated: true,
+        clock: None,
     });
     let RuleStatus::Fired(f) = status_of(&g, None, Rule::SchedulerLag) else { panic!("scheduler lag did not fire") };
     assert!(f.evidence.iter().any(|e| e.contains("10 requests dropped")), "{f:?}");

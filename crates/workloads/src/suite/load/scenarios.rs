@@ -1,13 +1,12 @@
 //! The scenarios themselves: calibration (capacity and the sustainable-rate search), peak,
-//! sustained, burst, stepped and the closed-loop comparison. See the parent module.
+//! sustained, burst and the closed-loop comparison (stepped has its own module). See the
+//! parent module.
 
 use std::time::Duration;
 
 use bench_core::load::analysis::{self, RecoveryRule};
-use bench_core::load::scenario::{
-    ClosedLoopPoint, KneeVerdict, PeakSearch, PeakTrial, RecoveryVerdict, ScenarioReport,
-};
-use bench_core::load::{self, ClosedLoop, Progress, RateSchedule, Step};
+use bench_core::load::scenario::{ClosedLoopPoint, PeakSearch, PeakTrial, RecoveryVerdict, ScenarioReport};
+use bench_core::load::{self, ClosedLoop, Progress, RateSchedule};
 use bench_core::metrics::ClockKind;
 use bench_core::units::Nanos;
 
@@ -24,17 +23,19 @@ const SEARCH_FLOOR: f64 = 0.001;
 pub(super) fn calibrate<S: AgentSystem>(ctx: &Ctx<'_, S>) -> PeakSearch {
     let p = &ctx.profile.peak;
     let closed = ClosedLoop::new(p.capacity_workers, p.trial);
-    let config = ctx.config("load/capacity", Duration::ZERO, Progress::Off);
+    let id = format!("{}/capacity", ctx.prefix);
+    let config = ctx.config(&id, Duration::ZERO, Progress::Off);
     let capacity = match ctx.rt.block_on(load::run_closed(&closed, &config, ctx.target.clone())) {
         Ok(r) => r.requests_per_second(),
         Err(e) => {
-            eprintln!("load/capacity: {e}");
+            eprintln!("{id}: {e}");
             0.0
         }
     };
     println!(
-        "load: capacity {capacity:.0} req/s (measured: closed loop, {} workers back to back, {:.0} s, wall-clock, \
+        "{}: capacity {capacity:.0} req/s (measured: closed loop, {} workers back to back, {:.0} s, wall-clock, \
          generator included); searching {} open-loop trials of {:.0} s between 0.1 % and 100 % of it",
+        ctx.prefix,
         p.capacity_workers,
         p.trial.as_secs_f64(),
         p.search_trials,
@@ -73,7 +74,8 @@ pub(super) fn trial<S: AgentSystem>(ctx: &Ctx<'_, S>, rate: f64, pct: f64) -> Op
     // A short warm-up of its own: a trial is too short for the profile's.
     let warmup = (p.trial / 4).min(ctx.profile.warmup);
     let schedule = RateSchedule::constant(rate, p.trial + warmup);
-    let report = match ctx.open("load/search", &schedule, &ctx.config("load/search", warmup, Progress::Off)) {
+    let id = format!("{}/search", ctx.prefix);
+    let report = match ctx.open(&id, &schedule, &ctx.config(&id, warmup, Progress::Off)) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("{e}");
@@ -116,7 +118,7 @@ pub(super) fn peak<S: AgentSystem>(
     let p = &ctx.profile.peak;
     let schedule = RateSchedule::constant(rate, ctx.profile.warmup + p.duration);
     let report = ctx.open(id, &schedule, &ctx.config(id, ctx.profile.warmup, Progress::Auto))?;
-    let (metrics, mut scenario) = summarise(ctx, id, &report, Some(&schedule));
+    let (metrics, mut scenario) = summarise(ctx, id, "", &report, Some(&schedule));
     let success = 100.0 - report.errors.error_rate_percent().unwrap_or(100.0);
     let ok = success >= p.min_success_percent;
     println!(
@@ -142,7 +144,7 @@ pub(super) fn sustained<S: AgentSystem>(ctx: &Ctx<'_, S>, id: &str, peak: f64) -
     let rate = peak * s.rate_percent / 100.0;
     let schedule = RateSchedule::constant(rate, ctx.profile.warmup + s.duration);
     let report = ctx.open(id, &schedule, &ctx.config(id, ctx.profile.warmup, Progress::Auto))?;
-    let (metrics, mut scenario) = summarise(ctx, id, &report, Some(&schedule));
+    let (metrics, mut scenario) = summarise(ctx, id, "", &report, Some(&schedule));
     let v = &mut scenario.verdicts;
     v.leak = analysis::leak_check(&report.timeline, s.leak_threshold_mib_per_min);
     v.degradation = analysis::degradation(&report.timeline, s.segment_percent / 100.0, s.degradation_threshold_percent);
@@ -212,7 +214,7 @@ pub(super) fn burst<S: AgentSystem>(ctx: &Ctx<'_, S>, id: &str, peak: f64) -> Re
     };
     let compiled = schedule.compile().map_err(|e| e.to_string())?;
     let report = ctx.open(id, &schedule, &ctx.config(id, ctx.profile.warmup, Progress::Auto))?;
-    let (mut metrics, mut scenario) = summarise(ctx, id, &report, Some(&schedule));
+    let (mut metrics, mut scenario) = summarise(ctx, id, "", &report, Some(&schedule));
     let w = ctx.profile.warmup.as_secs_f64();
     let bursts: Vec<(f64, f64)> =
         compiled.bursts().iter().map(|(a, z)| (a.as_secs_f64() - w, z.as_secs_f64() - w)).collect();
@@ -258,52 +260,6 @@ pub(super) fn burst<S: AgentSystem>(ctx: &Ctx<'_, S>, id: &str, peak: f64) -> Re
         .map(|v| v.into_iter().fold(0.0, f64::max));
     metrics.recovery_time_s = worst;
     scenario.verdicts.recovery = Some(RecoveryVerdict { rule, bursts: per_burst, worst_s: worst });
-    Ok(finish(ctx, id, metrics, scenario, report.timeline.clone()))
-}
-
-pub(super) fn stepped<S: AgentSystem>(ctx: &Ctx<'_, S>, id: &str, peak: f64) -> Result<ScenarioRun, String> {
-    let st = &ctx.profile.stepped;
-    let base = peak * st.base_percent / 100.0;
-    let steps: Vec<Step> = st
-        .step_percents
-        .iter()
-        .enumerate()
-        .map(|(i, pct)| Step {
-            rate: base * pct / 100.0,
-            // The warm-up runs at the first step's rate.
-            duration: if i == 0 { ctx.profile.warmup + st.step } else { st.step },
-        })
-        .collect();
-    let schedule = RateSchedule::Steps { steps };
-    let compiled = schedule.compile().map_err(|e| e.to_string())?;
-    let report = ctx.open(id, &schedule, &ctx.config(id, ctx.profile.warmup, Progress::Auto))?;
-    let (metrics, mut scenario) = summarise(ctx, id, &report, Some(&schedule));
-    let results = analysis::step_results(&report, &compiled);
-    let knee = analysis::find_knee(&results, st.knee_factor, st.achieved_tolerance_percent);
-    println!("  steps (offered = configured; achieved, p99 = measured, wall-clock):");
-    for (r, pct) in results.iter().zip(&st.step_percents) {
-        println!(
-            "    step {} ({pct} % of base): offered {:.0} req/s, achieved {:.0} req/s, p99 {}{}, errors {}",
-            r.step,
-            r.offered_per_s,
-            r.achieved_per_s,
-            r.latency.p99_ns,
-            r.latency.label_suffix(),
-            r.errors.failed()
-        );
-    }
-    match (knee.knee_step, &knee.reason) {
-        (Some(s), Some(why)) => println!(
-            "  knee at step {s} ({:.0} req/s): {why}; highest rate before it {}",
-            knee.knee_offered_per_s.unwrap_or(0.0),
-            knee.last_good_offered_per_s.map_or("none (the first step departed)".into(), |r| format!("{r:.0} req/s"))
-        ),
-        _ => println!(
-            "  no knee: every step stayed within {} × the lowest step's p99 and delivered what was offered",
-            st.knee_factor
-        ),
-    }
-    scenario.verdicts.knee = Some(KneeVerdict { steps: results, knee });
     Ok(finish(ctx, id, metrics, scenario, report.timeline.clone()))
 }
 
