@@ -106,6 +106,7 @@ fn one_hour() -> (SystemMetrics, Timeline) {
         lag_p99_ns: Nanos(40_000),
         saturated: false,
         clock: None,
+        busy_wait_s: None,
     });
     (m, t)
 }

@@ -121,6 +121,9 @@ pub(super) struct Recorder {
     pub finished: Duration,
     /// Closed loop: pacing slots skipped because a response came back late.
     pub skipped: u64,
+    /// Open loop: time spent busy-waiting for sub-`spin_below` send times (spells from a wait
+    /// check to the send or to the next yield to the runtime, whose tasks are not counted).
+    pub busy_wait_ns: u64,
     in_flight_measured: u64,
     in_flight_excluded: [u64; 2],
     intervals: IntervalWriter,
@@ -154,6 +157,7 @@ impl Recorder {
             last_measured_done: Duration::ZERO,
             finished: Duration::ZERO,
             skipped: 0,
+            busy_wait_ns: 0,
             in_flight_measured: 0,
             in_flight_excluded: [0; 2],
             intervals: IntervalWriter::new(agg, worker),

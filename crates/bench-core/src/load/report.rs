@@ -44,6 +44,13 @@ pub struct GeneratorHealth {
     /// recorded).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub clock: Option<super::ClockSource>,
+    /// Open loop: seconds the workers spent busy-waiting to send on time (gaps shorter than
+    /// `spin_below`; measured wall-clock spells between yields to the runtime, so tasks the
+    /// runtime ran meanwhile are not counted). This is the price of microsecond send times on
+    /// a runtime whose timer has millisecond resolution; `spin_below = 0` trades it for sends
+    /// up to ~1 ms late.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub busy_wait_s: Option<f64>,
 }
 
 /// How the run was driven.
@@ -181,6 +188,7 @@ impl LoadReport {
         let mut ops = vec![SliceStats::default(); n_ops];
         let mut phases = vec![SliceStats::default(); input.phases.len()];
         let (mut issued, mut dropped, mut unfinished, mut skipped, mut peak) = (0, 0, 0, 0, 0);
+        let mut busy_wait_ns = 0u64;
         let (mut elapsed, mut last_done) = (Duration::ZERO, Duration::ZERO);
         for r in results {
             // A worker records a mixed run's latencies per operation only (one histogram write
@@ -206,6 +214,7 @@ impl LoadReport {
             dropped += r.dropped;
             unfinished += r.unfinished;
             skipped += r.skipped;
+            busy_wait_ns += r.busy_wait_ns;
             peak += r.in_flight_peak as u64;
             elapsed = elapsed.max(r.finished);
             last_done = last_done.max(r.last_measured_done);
@@ -231,6 +240,7 @@ impl LoadReport {
             lag_p99_ns: lag_p99,
             saturated: dropped > 0 || lag_p99.as_duration() > input.saturation_lag,
             clock: Some(input.clock),
+            busy_wait_s: matches!(input.mode, LoadMode::Open).then_some(busy_wait_ns as f64 / 1e9),
         };
         // The measured window ends at the cool-down, or at the last measured answer if that came
         // later. (`scheduled` of a closed loop capped by `max_requests` is where it stopped.)

@@ -170,14 +170,36 @@ async fn steps_are_followed_and_counted_per_second() {
 async fn real_clock_run_issues_every_request() {
     // Counts only: no timing assertion, so a loaded machine cannot fail it.
     let target = Arc::new(from_fn(|_req: Request| async { Ok(()) }));
+    let started = std::time::Instant::now();
     let report = run(&RateSchedule::constant(2_000.0, Duration::from_millis(200)), &LoadConfig::default(), target)
         .await
         .unwrap();
+    let took = started.elapsed().as_secs_f64();
     // 2,000 req/s needs one worker.
     assert_eq!(report.health.workers, 1);
     assert_eq!(report.health.intended, 400);
     assert_eq!(report.errors.total, 400);
     assert_eq!(report.latency.len() + report.health.dropped, 400);
+    // 0.5 ms gaps are below `spin_below` (1 ms): the worker busy-waits, and says for how long.
+    let spun = report.health.busy_wait_s.expect("an open loop reports its busy-wait");
+    assert!(spun > 0.0 && spun <= took, "busy-wait {spun} s in a run of {took} s");
+    assert!(report.health.clock.is_some());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_closed_loop_has_no_busy_wait_figure_and_a_sleeping_open_loop_none_spent() {
+    let target = Arc::new(from_fn(|_req: Request| async { Ok(()) }));
+    let closed = ClosedLoop { max_requests: Some(10), ..ClosedLoop::new(1, Duration::from_secs(1)) };
+    let config = LoadConfig { clock: crate::metrics::ClockKind::Simulated, ..LoadConfig::default() };
+    let target2 = Arc::new(from_fn(|_req: Request| async {
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        Ok(())
+    }));
+    let report = run_closed(&closed, &config, target2).await.unwrap();
+    assert_eq!(report.health.busy_wait_s, None);
+    // With `spin_below` zero every wait is a sleep on the timer: nothing is spent spinning.
+    let report = run(&RateSchedule::constant(100.0, Duration::from_secs(1)), &paused_config(), target).await.unwrap();
+    assert_eq!(report.health.busy_wait_s, Some(0.0));
 }
 
 #[test]

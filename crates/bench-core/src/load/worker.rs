@@ -38,6 +38,8 @@ pub(super) async fn run_worker<T: Target>(
     let (mut k, mut cursor) = (worker as u64, 0usize);
     let mut next = schedule.arrival(k, &mut cursor);
     let mut spins = 0u32;
+    // Start of the current busy-wait, if the worker is in one (for `Recorder::busy_wait_ns`).
+    let mut spinning_since: Option<Offset> = None;
     let record = |r: &mut Recorder, d: Done| r.complete(d);
 
     loop {
@@ -53,6 +55,9 @@ pub(super) async fn run_worker<T: Target>(
                 break;
             }
             let lag = now.since(intended);
+            if let Some(from) = spinning_since.take() {
+                r.busy_wait_ns += now.since(from);
+            }
             let tag = Tag {
                 phase: shared.bounds.of(offset),
                 op: shared.mix.as_ref().map_or(0, |m| m.op_for(k)),
@@ -98,20 +103,29 @@ pub(super) async fn run_worker<T: Target>(
             }
             continue;
         }
-        let gap = due.since(clock.now());
+        let now = clock.now();
+        let gap = due.since(now);
         if gap == 0 {
             continue;
         }
         if gap <= spin_below {
             // Sub-millisecond gaps are below tokio's timer resolution: busy-wait, yielding to
-            // the runtime every few rounds so tasks queued on this thread still run.
+            // the runtime every few rounds so tasks queued on this thread still run. Time spent
+            // in those tasks is not busy-waiting: a yield closes the current spell.
             spins = spins.wrapping_add(1);
             if spins.is_multiple_of(YIELD_EVERY) {
+                if let Some(from) = spinning_since.take() {
+                    r.busy_wait_ns += now.since(from);
+                }
                 tokio::task::yield_now().await;
             } else {
+                spinning_since.get_or_insert(now);
                 std::hint::spin_loop();
             }
         } else {
+            if let Some(from) = spinning_since.take() {
+                r.busy_wait_ns += now.since(from);
+            }
             let wake = Offset(due.0 - spin_below);
             if in_flight.is_empty() {
                 clock.sleep_until(wake).await;

@@ -258,6 +258,13 @@ fn summarise<S: AgentSystem>(
         h.lag_p99_ns,
         if h.saturated { " — GENERATOR SATURATED: latencies include its lag" } else { "" }
     );
+    if let (Some(spun), Some(cpu)) = (h.busy_wait_s, report.resources.as_ref().and_then(|r| r.summary.cpu_avg)) {
+        let cpu_s = cpu.cores * report.resources.as_ref().map_or(0.0, |r| r.summary.duration_s);
+        println!(
+            "    process CPU {cpu_s:.1} s over the run ({:.2} cores, measured); of it, the generator busy-waited {spun:.1} s for on-time sends (gaps under spin_below)",
+            cpu.cores
+        );
+    }
     for o in report.operation_summaries() {
         println!(
             "    {:<8} {:>5.1} % of requests (configured {:.1} %): {} requests, {} failed; p50 {} p99 {}",

@@ -98,6 +98,7 @@ pub(crate) fn sustained(name: &str) -> (SystemMetrics, Timeline) {
         lag_p99_ns: Nanos(200_000),
         saturated: false,
         clock: None,
+        busy_wait_s: None,
     });
     let mut t = Timeline::new(name, 1.0, ClockKind::WallClock);
     for i in 1..=120u32 {
@@ -461,6 +462,7 @@ fn each_rule_fires_on_its_own_evidence() {
         lag_p99_ns: Nanos(2_000_000),
         saturated: true,
         clock: None,
+        busy_wait_s: None,
     });
     let RuleStatus::Fired(f) = status_of(&g, None, Rule::SchedulerLag) else { panic!("scheduler lag did not fire") };
     assert!(f.evidence.iter().any(|e| e.contains("10 requests dropped")), "{f:?}");
