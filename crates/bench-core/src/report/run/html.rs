@@ -140,6 +140,9 @@ fn scenario(o: &mut String, i: usize, s: &ScenarioReport) -> Result<(), ReportEr
             format!("{}/s configured, {}/s achieved send rate", f::num(g.intended_rate), f::num(g.achieved_rate)),
         ));
     }
+    if let Some(line) = f::generator(m) {
+        rows.push(("Generator", line));
+    }
     kv(o, &rows);
     if let Some(t) = &s.run.timeline {
         throughput_chart(o, t)?;

@@ -77,6 +77,9 @@ fn scenario(o: &mut String, s: &ScenarioReport) {
             f::num(g.achieved_rate)
         );
     }
+    if let Some(line) = f::generator(m) {
+        let _ = writeln!(o, "| Generator | {} |", md(&line));
+    }
 
     let _ = writeln!(o, "\n### Latency distribution\n");
     match m.latency.as_ref().filter(|l| l.count > 0) {

@@ -574,3 +574,24 @@ fn formats_parse() {
     }
     assert!("pdf".parse::<ReportFormat>().unwrap_err().to_string().contains("expected text, markdown, json or html"));
 }
+
+#[test]
+fn the_generators_clock_and_busy_wait_are_shown_and_taken_out_of_the_cpu_finding() {
+    let (mut m, t) = sustained("load/spinning");
+    // 78.4 % of 2 CPUs for 120 s = 188.16 CPU-seconds, a quarter of it busy-waiting.
+    let g = m.generator.as_mut().expect("the fixture has a generator");
+    g.clock = Some(crate::load::ClockSource::Tsc);
+    g.busy_wait_s = Some(47.04);
+    let report = analyse(vec![input(m, Some(t), None)], None);
+    let findings = report.scenarios[0].findings();
+    let cpu = findings.iter().find(|f| f.rule == Rule::CpuBound).expect("cpu_bound fires");
+    assert!(
+        cpu.evidence.iter().any(|e| e.contains("25") && e.contains("load generator busy-waiting")),
+        "{:?}",
+        cpu.evidence
+    );
+    for format in [ReportFormat::Text, ReportFormat::Markdown, ReportFormat::Html] {
+        let body = render(&report, format).unwrap();
+        assert!(body.contains("time-stamp counter") && body.contains("busy-waited"), "{format:?} lacks the generator");
+    }
+}

@@ -153,6 +153,9 @@ fn scenario(o: &mut String, s: &ScenarioReport) {
             f::num(g.achieved_rate)
         );
     }
+    if let Some(line) = f::generator(m) {
+        let _ = writeln!(o, "   {:<15}{line}", "Generator:");
+    }
 
     let _ = writeln!(o, "\n2. LATENCY DISTRIBUTION");
     match m.latency.as_ref().filter(|l| l.count > 0) {

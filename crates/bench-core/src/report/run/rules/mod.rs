@@ -26,6 +26,7 @@
 
 mod load;
 mod resources;
+pub(crate) use resources::generator_busy_wait_share;
 
 use std::fmt;
 
