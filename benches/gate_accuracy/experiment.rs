@@ -25,10 +25,18 @@ struct Settings {
     seed: u64,
     /// Judge the rounds a previous run left instead of running new ones.
     reuse: bool,
+    /// Run each variant at the same time as its own base run, both pinned to one CPU.
+    duet: bool,
+}
+
+/// The base run a variant is judged against: the round's one `base` run, or in duet mode the
+/// base run that shared the variant's CPU (`b<variant>`).
+fn base_of(duet: bool, v: &str) -> String {
+    if duet { format!("b{v}") } else { "base".to_owned() }
 }
 
 fn parse(args: Vec<String>) -> anyhow::Result<Settings> {
-    let mut s = Settings { rounds: 20, draws: 400, seed: 0x5EED, reuse: false };
+    let mut s = Settings { rounds: 20, draws: 400, seed: 0x5EED, reuse: false, duet: false };
     let mut it = args.into_iter();
     while let Some(a) = it.next() {
         let mut num = |flag: &str| -> anyhow::Result<u64> {
@@ -41,8 +49,9 @@ fn parse(args: Vec<String>) -> anyhow::Result<Settings> {
             "--draws" => s.draws = num("--draws")? as usize,
             "--seed" => s.seed = num("--seed")?,
             "--reuse" => s.reuse = true,
+            "--duet" => s.duet = true,
             other => eprintln!(
-                "gate_accuracy: ignoring argument `{other}` (this target takes --quick, --rounds N, --draws N, --seed N, --reuse)"
+                "gate_accuracy: ignoring argument `{other}` (this target takes --quick, --rounds N, --draws N, --seed N, --reuse, --duet)"
             ),
         }
     }
@@ -109,18 +118,97 @@ impl Rng {
 }
 
 fn run_child(home: &Path, pct: u64, flag: &str, baseline: &str) -> anyhow::Result<(String, f64)> {
-    let exe = std::env::current_exe().context("cannot find this executable")?;
     let started = Instant::now();
-    let out = Command::new(exe)
-        .args(["--bench", flag, baseline])
-        .env(super::CHILD, pct.to_string())
-        .env("CRITERION_HOME", home)
-        .output()
-        .context("cannot run a variant")?;
+    let out = child_command(home, pct, flag, baseline, None)?.output().context("cannot run a variant")?;
     if !out.status.success() {
         bail!("variant +{pct} % ({flag} {baseline}) failed: {}", String::from_utf8_lossy(&out.stderr));
     }
     Ok((String::from_utf8_lossy(&out.stdout).into_owned(), started.elapsed().as_secs_f64()))
+}
+
+fn child_command(home: &Path, pct: u64, flag: &str, baseline: &str, cpu: Option<usize>) -> anyhow::Result<Command> {
+    let exe = std::env::current_exe().context("cannot find this executable")?;
+    let mut c = Command::new(exe);
+    c.args(["--bench", flag, baseline]).env(super::CHILD, pct.to_string()).env("CRITERION_HOME", home);
+    if let Some(cpu) = cpu {
+        c.env(super::CPU, cpu.to_string());
+    }
+    Ok(c)
+}
+
+/// Duet mode: each variant and a base run of its own start together, pinned to the same CPU,
+/// so the scheduler interleaves them in millisecond slices and whatever slows that CPU (a
+/// neighbour on its physical core) slows both alike. Two duets run at once, one per CPU; which
+/// CPU a duet gets alternates by round. Each child has its own criterion home (no shared `new`).
+fn measure_duet(s: &Settings, home: &Path, raw: &Path) -> anyhow::Result<(Said, f64)> {
+    if home.exists() {
+        std::fs::remove_dir_all(home).with_context(|| format!("cannot clear {}", home.display()))?;
+    }
+    let cpus = bench_core::resource::logical_cpus().max(1);
+    let mut seconds = Vec::new();
+    let started = Instant::now();
+    for r in 1..=s.rounds {
+        let mut order: Vec<(&str, u64)> = VARIANTS.to_vec();
+        order.rotate_left(r % VARIANTS.len());
+        // One kernel at a time (a criterion name filter), so both runs of a duet start it together.
+        for k in KERNELS {
+            for (slot, chunk) in order.chunks(cpus).enumerate() {
+                let mut children = Vec::new();
+                for (i, (v, pct)) in chunk.iter().enumerate() {
+                    let cpu = (i + r + slot) % cpus;
+                    for (name, pct) in [(format!("{}-{r}", base_of(true, v)), 0), (format!("{v}-{r}"), *pct)] {
+                        let own = home.join("children").join(&name);
+                        let child = child_command(&own, pct, "--save-baseline", &name, Some(cpu))?
+                            .arg(k)
+                            .stdout(std::process::Stdio::null())
+                            .stderr(std::process::Stdio::piped())
+                            .spawn()
+                            .context("cannot start a variant")?;
+                        children.push((name, own, child, Instant::now()));
+                    }
+                }
+                for (name, own, child, t) in children {
+                    let out = child.wait_with_output().context("cannot wait for a variant")?;
+                    if !out.status.success() {
+                        bail!("{name} failed: {}", String::from_utf8_lossy(&out.stderr));
+                    }
+                    seconds.push(t.elapsed().as_secs_f64());
+                    let to = home.join(k).join(&name);
+                    std::fs::create_dir_all(to.parent().expect("kernel dir"))?;
+                    std::fs::rename(own.join(k).join(&name), &to)
+                        .with_context(|| format!("cannot keep {}", to.display()))?;
+                    std::fs::remove_dir_all(&own).ok();
+                }
+            }
+        }
+        eprintln!("gate_accuracy: duet round {r}/{} done, {:.0} s elapsed", s.rounds, started.elapsed().as_secs_f64());
+    }
+    // Two processes share a CPU, so a kernel run's wall time is about twice its CPU time.
+    let run_s = seconds.iter().sum::<f64>() / seconds.len() as f64;
+    let said = Said::new();
+    bench_core::results::write_json_atomic(
+        raw,
+        &SavedRuns { rounds: s.rounds, run_s, said: said.clone(), duet: true },
+    )?;
+    Ok((said, run_s))
+}
+
+/// Duet mode's figure for a run: total time over total iterations. Two processes share the CPU
+/// in scheduler slices, so a short sample may or may not contain the other's slice and the
+/// per-sample times are a mixture; the long samples, which dominate the totals, hold the fair
+/// share. (The median of per-iteration times, the gate's usual figure, shifts with how many
+/// samples are shorter than a slice, which differs between a base and a longer variant.)
+fn mean_figure(run_dir: &Path) -> anyhow::Result<f64> {
+    #[derive(serde::Deserialize)]
+    struct Sample {
+        iters: Vec<f64>,
+        times: Vec<f64>,
+    }
+    let path = run_dir.join("sample.json");
+    let s: Sample = bench_core::results::read_json(&path).with_context(|| format!("cannot read {}", path.display()))?;
+    let iters: f64 = s.iters.iter().sum();
+    anyhow::ensure!(iters > 0.0, "{} has no iterations", path.display());
+    Ok(s.times.iter().sum::<f64>() / iters)
 }
 
 /// Criterion wrote the latest run to `new`; keep it under the variant's round name.
@@ -137,7 +225,7 @@ fn keep_as(home: &Path, name: &str) -> anyhow::Result<()> {
 }
 
 pub fn run(args: Vec<String>) -> anyhow::Result<()> {
-    let s = parse(args)?;
+    let mut s = parse(args)?;
     let out_dir = ResultsDir::locate().root().join("gate_accuracy");
     let home = out_dir.join("criterion");
     let raw = out_dir.join("runs.json");
@@ -152,7 +240,10 @@ pub fn run(args: Vec<String>) -> anyhow::Result<()> {
         if runs.rounds < s.rounds {
             bail!("{} holds {} rounds; use --rounds {} or fewer with --reuse", raw.display(), runs.rounds, runs.rounds);
         }
+        s.duet = runs.duet;
         (runs.said, runs.run_s)
+    } else if s.duet {
+        measure_duet(&s, &home, &raw)?
     } else {
         measure(&s, &home, &raw)?
     };
@@ -168,6 +259,9 @@ struct SavedRuns {
     rounds: usize,
     run_s: f64,
     said: Said,
+    /// Measured in duet mode (base runs per variant, named `b<variant>-<round>`).
+    #[serde(default)]
+    duet: bool,
 }
 
 fn measure(s: &Settings, home: &Path, raw: &Path) -> anyhow::Result<(Said, f64)> {
@@ -192,7 +286,10 @@ fn measure(s: &Settings, home: &Path, raw: &Path) -> anyhow::Result<(Said, f64)>
     }
     // A process runs the three kernels; a kernel's run costs a third of it.
     let run_s = seconds.iter().sum::<f64>() / seconds.len() as f64 / KERNELS.len() as f64;
-    bench_core::results::write_json_atomic(raw, &SavedRuns { rounds: s.rounds, run_s, said: said.clone() })?;
+    bench_core::results::write_json_atomic(
+        raw,
+        &SavedRuns { rounds: s.rounds, run_s, said: said.clone(), duet: false },
+    )?;
     Ok((said, run_s))
 }
 
@@ -202,11 +299,23 @@ fn analyse(s: &Settings, out_dir: &Path, home: &Path, said: &Said, run_s: f64) -
     // Each round's within-run standard error, as `collect_side` gives the gate.
     let mut within: BTreeMap<String, BTreeMap<&str, Vec<f64>>> = BTreeMap::new();
     for r in 1..=s.rounds {
-        for v in std::iter::once("base").chain(VARIANTS.iter().map(|(v, _)| *v)) {
+        let names: Vec<String> = if s.duet {
+            VARIANTS.iter().flat_map(|(v, _)| [base_of(true, v), (*v).to_owned()]).collect()
+        } else {
+            std::iter::once("base".to_owned()).chain(VARIANTS.iter().map(|(v, _)| (*v).to_owned())).collect()
+        };
+        for v in names {
             for run in dir.read_baseline(&format!("{v}-{r}"))? {
                 let k = KERNELS.iter().find(|k| **k == run.id).copied().context("unexpected benchmark")?;
-                figures.entry(v.to_owned()).or_default().entry(k).or_default().push(run.typical);
-                within.entry(v.to_owned()).or_default().entry(k).or_default().push(within_run_se(&run.per_iteration));
+                let (figure, se) = if s.duet {
+                    // The within-run spread of a shared CPU's mixed samples says nothing about the
+                    // mean's precision: judge on between-run variance alone.
+                    (mean_figure(&run.dir)?, 0.0)
+                } else {
+                    (run.typical, within_run_se(&run.per_iteration))
+                };
+                figures.entry(v.clone()).or_default().entry(k).or_default().push(figure);
+                within.entry(v.clone()).or_default().entry(k).or_default().push(se);
             }
         }
     }
@@ -221,7 +330,10 @@ fn analyse(s: &Settings, out_dir: &Path, home: &Path, said: &Said, run_s: f64) -
     let calibrate = |rounds: &[usize]| -> anyhow::Result<Calibration> {
         let runs: Vec<Vec<Series>> = rounds
             .iter()
-            .flat_map(|&i| ["base", "cal"].map(|v| KERNELS.iter().map(|k| series(v, k, &[i])).collect()))
+            .flat_map(|&i| {
+                [base_of(s.duet, "cal"), "cal".to_owned()]
+                    .map(|v| KERNELS.iter().map(|k| series(&v, k, &[i])).collect())
+            })
             .collect();
         Ok(Calibration::from_runs(&runs, Fingerprint::detect(), String::new())?)
     };
@@ -236,7 +348,8 @@ fn analyse(s: &Settings, out_dir: &Path, home: &Path, said: &Said, run_s: f64) -
             let mut perm = all.clone();
             rng.shuffle(&mut perm);
             let draw_cal = calibrate(&perm[MAX_ROUNDS..])?;
-            let verdicts = gate_with_extra_rounds(&perm, v, &series, &draw_cal.benchmarks, &config);
+            let verdicts =
+                gate_with_extra_rounds(&perm, &base_of(s.duet, v), v, &series, &draw_cal.benchmarks, &config);
             for (k, (verdict, used)) in verdicts {
                 let e = gate.entry((v, k)).or_default();
                 e.0 += usize::from(verdict == Verdict::Regressed);
@@ -259,6 +372,7 @@ fn analyse(s: &Settings, out_dir: &Path, home: &Path, said: &Said, run_s: f64) -
 /// verdict and the rounds a side it used.
 fn gate_with_extra_rounds<'k>(
     perm: &[usize],
+    base_name: &str,
     v: &str,
     series: &dyn Fn(&str, &str, &[usize]) -> Series,
     noise: &BTreeMap<String, NoiseEstimate>,
@@ -267,7 +381,7 @@ fn gate_with_extra_rounds<'k>(
     let mut used: BTreeMap<&str, usize> = KERNELS.iter().map(|k| (*k, ROUNDS)).collect();
     let mut looks = 0u32;
     loop {
-        let base: Vec<Series> = KERNELS.iter().map(|k| series("base", k, &perm[..used[k]])).collect();
+        let base: Vec<Series> = KERNELS.iter().map(|k| series(base_name, k, &perm[..used[k]])).collect();
         let head: Vec<Series> = KERNELS.iter().map(|k| series(v, k, &perm[..used[k]])).collect();
         looks += 1;
         let rows = judge(&base, &head, noise, config);
@@ -364,13 +478,18 @@ fn render(
             pct(c_any, c_n)
         ));
     }
+    if s.duet {
+        o.push_str(
+            "\nDuet mode: every variant ran at the same time as a base run of its own, both pinned to one CPU (two duets at once, one per CPU), and is judged against that base run; criterion's verdicts were not recorded (its comparison needs the base saved first).\n",
+        );
+    }
     o.push_str(&format!(
         "\nnoisegate: {} comparisons per row, each drawing 5–10 of the {} rounds at random (seed {}), judging the base and variant runs of a round as a pair (as `ab` pairs its back-to-back runs; here the two runs of a pair are up to five runs apart, so drift cancels less than in `ab`), and calibrating from the `base`/`cal` pairs of the rounds it did not draw. Draws share rounds, so they are not independent: the data hold only about {} disjoint 5-round comparisons per row, and 0 % means \"none seen\", not a proven bound. criterion: one comparison per round ({} per row), each head run against that round's base; `base` runs first in every round (criterion needs it saved), the other variants rotate.\n\n",
         s.draws, s.rounds, s.seed, s.rounds / ROUNDS, s.rounds
     ));
     o.push_str("Run-to-run noise (calibration from every round's `base` and `cal` runs) and the realised effect of +10 % work:\n\n| benchmark | run-to-run sd | sd of a pair's difference | +10 % units measured as |\n|---|---|---|---|\n");
     for k in KERNELS {
-        let ratio = geo(&figures["p10"][k]) / geo(&figures["base"][k]) - 1.0;
+        let ratio = geo(&figures["p10"][k]) / geo(&figures[&base_of(s.duet, "p10")][k]) - 1.0;
         let n = cal.benchmarks.get(k);
         let sd = n.map(|n| format!("{:.2} %", 100.0 * n.run_sd)).unwrap_or_else(|| "n/a".into());
         let pair = n.and_then(|n| n.pair_sd).map(|p| format!("{:.2} %", 100.0 * p)).unwrap_or_else(|| "n/a".into());

@@ -4,7 +4,7 @@
 //!
 //! Run: `cargo bench --bench gate_accuracy` (20 rounds, about 18 minutes on a 2-core machine;
 //! `-- --quick` for 13 rounds, `-- --rounds N` to choose, `-- --reuse` to re-judge the rounds
-//! of the last run without measuring). Writes `target/noisegate/gate_accuracy/report.md` and
+//! of the last run without measuring; `-- --duet` for duet mode, below). Writes `target/noisegate/gate_accuracy/report.md` and
 //! keeps the rounds (criterion's files under `criterion/`, criterion's printed verdicts in
 //! `runs.json`). The target has `bench = false`: plain `cargo bench` does not run it.
 //!
@@ -22,6 +22,16 @@
 //! seed); draws share rounds, so the report states how many disjoint comparisons the data
 //! really hold.
 
+//!
+//! # Duet mode (`--duet`)
+//! Each variant runs at the same time as a base run of its own, one kernel at a time (a
+//! criterion name filter), both processes pinned to the same CPU, two such duets at once (one
+//! per CPU). The scheduler interleaves the two in millisecond slices, so a slow spell of that
+//! CPU (on the development machine: a neighbour on its physical core, lasting 0.4–2 s) slows
+//! both alike and cancels in their ratio. A run's figure is then its total time over total
+//! iterations (see `experiment::mean_figure`), and the gate judges on between-run variance
+//! alone. criterion's own verdicts are not recorded in this mode.
+
 mod experiment;
 mod kernels;
 
@@ -32,6 +42,8 @@ use criterion::Criterion;
 
 /// Environment variable that makes the executable a single measured variant.
 const CHILD: &str = "NOISEGATE_ACCURACY_EXTRA_PCT";
+/// Environment variable that pins a variant to one CPU (duet mode).
+const CPU: &str = "NOISEGATE_ACCURACY_CPU";
 
 fn main() {
     match std::env::var(CHILD) {
@@ -47,6 +59,9 @@ fn main() {
 
 /// One variant: the three kernels at `extra_pct` percent more work, under criterion.
 fn child(extra_pct: u64) {
+    if let Some(cpu) = std::env::var(CPU).ok().and_then(|c| c.parse::<usize>().ok()) {
+        pin_to(cpu);
+    }
     let mut c = Criterion::default()
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(1))
@@ -61,4 +76,23 @@ fn child(extra_pct: u64) {
     g.bench_function("alloc", |b| b.iter(|| kernels::alloc(black_box(maps))));
     g.finish();
     c.final_summary();
+}
+
+/// Pins this process to logical CPU `cpu` (Linux; elsewhere duet mode runs unpinned).
+fn pin_to(cpu: usize) {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: `set` is a zeroed, valid cpu_set_t; CPU_SET writes inside it; the call only
+        // reads it.
+        let rc = unsafe {
+            let mut set: libc::cpu_set_t = std::mem::zeroed();
+            libc::CPU_SET(cpu, &mut set);
+            libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set)
+        };
+        if rc != 0 {
+            eprintln!("gate_accuracy: cannot pin to CPU {cpu}: {}", std::io::Error::last_os_error());
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = cpu;
 }
