@@ -201,7 +201,8 @@ pub enum Command {
         head: Vec<String>,
         /// The i-th base and i-th head round ran back to back (as `noisegate ab` runs them):
         /// judge per-pair differences, so drift shared by a pair cancels. Needs as many head
-        /// as base names.
+        /// as base names. A benchmark missing from some rounds is paired by round (the i-th
+        /// names), not by position; with fewer than two rounds in common it is judged unpaired.
         #[arg(long)]
         paired: bool,
         #[command(flatten)]

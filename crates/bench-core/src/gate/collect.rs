@@ -96,7 +96,7 @@ pub fn collect_side(
         *w = (*w).max(t);
     };
     let units = super::units::group_units(results)?;
-    for name in names {
+    for (round, name) in names.iter().enumerate() {
         let metrics = scenario_metrics(results.root(), name, since)?;
         let runs = match criterion.read_baseline(name) {
             Ok(runs) => runs,
@@ -116,20 +116,21 @@ pub fn collect_side(
             let s = by_id.get_mut(&run.id).expect("inserted above");
             s.rounds.push(run.typical);
             s.within.push(super::within_run_se(&run.per_iteration));
+            s.round_of.push(round);
         }
         for (id, metric, value, modified) in metrics {
             note(&id, modified);
-            by_id
-                .entry(id.clone())
-                .or_insert_with(|| Series {
-                    id,
-                    unit: Unit::Metric(metric.unit().to_owned()),
-                    direction: metric.direction(),
-                    rounds: Vec::new(),
-                    within: Vec::new(),
-                })
-                .rounds
-                .push(value);
+            by_id.entry(id.clone()).or_insert_with(|| Series {
+                id: id.clone(),
+                unit: Unit::Metric(metric.unit().to_owned()),
+                direction: metric.direction(),
+                rounds: Vec::new(),
+                within: Vec::new(),
+                round_of: Vec::new(),
+            });
+            let s = by_id.get_mut(&id).expect("inserted above");
+            s.rounds.push(value);
+            s.round_of.push(round);
         }
     }
     Ok(SideData { names: names.to_vec(), series: by_id.into_values().collect(), formats, written })

@@ -251,10 +251,51 @@ fn trimmed(xs: &[f64]) -> (f64, Sd) {
     (t, Sd { sd: sw / (1.0 - 2.0 * g as f64 / n as f64), df: (n - 2 * g - 1) as f64 })
 }
 
+/// How a paired judgement may pair two sides' rounds.
+enum Pairing {
+    /// Round i with round i (indices unknown, or the same rounds on both sides).
+    AsIs,
+    /// Only the rounds both sides have, each side's series cut to them.
+    Aligned(Box<(Series, Series)>),
+    /// Fewer than two rounds in common: judge unpaired.
+    Unpairable,
+}
+
+/// Where both sides say which round each value came from and the sets differ (a benchmark
+/// missing from some rounds), pairs only the rounds both have.
+fn pairing(base: &Series, head: &Series) -> Pairing {
+    let known = |s: &Series| !s.round_of.is_empty() && s.round_of.len() == s.rounds.len();
+    if !known(base) || !known(head) || base.round_of == head.round_of {
+        return Pairing::AsIs;
+    }
+    let common: Vec<usize> = base.round_of.iter().copied().filter(|r| head.round_of.contains(r)).collect();
+    if common.len() < 2 {
+        return Pairing::Unpairable;
+    }
+    let cut = |s: &Series| {
+        let keep: Vec<usize> = (0..s.rounds.len()).filter(|&i| common.contains(&s.round_of[i])).collect();
+        let pick =
+            |v: &[f64]| if v.len() == s.rounds.len() { keep.iter().map(|&i| v[i]).collect() } else { Vec::new() };
+        Series {
+            rounds: pick(&s.rounds),
+            within: pick(&s.within),
+            round_of: keep.iter().map(|&i| s.round_of[i]).collect(),
+            ..s.clone()
+        }
+    };
+    Pairing::Aligned(Box::new((cut(base), cut(head))))
+}
+
 fn test_one(id: &str, base: &Series, head: &Series, noise: Option<&NoiseEstimate>, config: &GateConfig) -> Tested {
+    let pairs = if config.paired { pairing(base, head) } else { Pairing::AsIs };
+    let (base, head, pair) = match &pairs {
+        Pairing::Aligned(pair) => (&pair.0, &pair.1, true),
+        Pairing::AsIs => (base, head, config.paired),
+        Pairing::Unpairable => (base, head, false),
+    };
     let (b, h): (Vec<f64>, Vec<f64>) =
         (base.rounds.iter().map(|v| v.ln()).collect(), head.rounds.iter().map(|v| v.ln()).collect());
-    let mut e = if config.paired && b.len() == h.len() { paired(&b, &h, noise) } else { unpaired(&b, &h, noise) };
+    let mut e = if pair && b.len() == h.len() { paired(&b, &h, noise) } else { unpaired(&b, &h, noise) };
     // A round cannot be more precise than the spread of its own samples says: when the runs'
     // within-run error exceeds the noise in use, it becomes the noise (same degrees of freedom).
     if let Some(w) = within_run_sd(base, head)

@@ -207,3 +207,49 @@ fn a_second_mode_among_pairs_is_trimmed_not_followed() {
     assert_ne!(j.verdict, Verdict::Regressed, "{j:?}");
     assert_ne!(j.verdict, Verdict::Improved, "{j:?}");
 }
+
+/// Six rounds with shared drift; base lacks round 2 and head lacks round 4, so both sides have
+/// five values and pairing them in order would pair different rounds from round 2 on.
+fn gappy(k: f64) -> (Series, Series) {
+    const DRIFT6: [f64; 6] = [100.0, 104.0, 97.0, 102.0, 96.0, 103.0];
+    const JITTER6: [f64; 6] = [1.003, 0.997, 1.002, 0.998, 1.0, 1.001];
+    let b_rounds = [0, 1, 3, 4, 5];
+    let h_rounds = [0, 1, 2, 3, 5];
+    let base = Series::lower_is_better("b", Unit::Nanoseconds, b_rounds.iter().map(|&r| DRIFT6[r]).collect())
+        .with_round_of(b_rounds.to_vec());
+    let head =
+        Series::lower_is_better("b", Unit::Nanoseconds, h_rounds.iter().map(|&r| DRIFT6[r] * JITTER6[r] * k).collect())
+            .with_round_of(h_rounds.to_vec());
+    (base, head)
+}
+
+fn judged_series(base: Series, head: Series) -> Judgement {
+    let config = GateConfig { paired: true, ..GateConfig::default() };
+    match judge(&[base], &[head], &BTreeMap::new(), &config).as_slice() {
+        [Row::Judged(j)] => j.clone(),
+        other => panic!("expected one judged row, got {other:?}"),
+    }
+}
+
+#[test]
+fn rounds_missing_on_one_side_are_paired_by_round_not_by_position() {
+    let (base, head) = gappy(1.05);
+    let j = judged_series(base.clone(), head.clone());
+    assert_eq!(j.verdict, Verdict::Regressed, "{j:?}");
+    assert!((j.change.estimate - 0.05).abs() < 0.003, "{:?}", j.change);
+    assert_eq!((j.base.rounds, j.head.rounds), (4, 4), "rounds 0, 1, 3 and 5 are the pairs");
+    // The same values without round indices are paired by position: 4 of the 5 pairs mix
+    // rounds, and the drift between rounds drowns the +5 %.
+    let strip = |s: Series| Series { round_of: Vec::new(), ..s };
+    let blind = judged_series(strip(base), strip(head));
+    assert_ne!(blind.verdict, Verdict::Regressed, "{blind:?}");
+}
+
+#[test]
+fn sides_with_fewer_than_two_rounds_in_common_are_judged_unpaired() {
+    let base = series(&DRIFT[..3]).with_round_of(vec![0, 1, 2]);
+    let head = series(&head(1.0)[..3]).with_round_of(vec![2, 3, 4]);
+    let j = judged_series(base, head);
+    assert_eq!((j.base.rounds, j.head.rounds), (3, 3), "nothing dropped when nothing can be paired");
+    assert_ne!(j.verdict, Verdict::Regressed, "{j:?}");
+}

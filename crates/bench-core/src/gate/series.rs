@@ -48,6 +48,12 @@ pub struct Series {
     /// noise says; the gate uses this as a floor under the noise.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub within: Vec<f64>,
+    /// Per value in `rounds`, the index of the side's round (its baseline name) it came from;
+    /// empty when unknown, and then round i of one side is taken to pair with round i of the
+    /// other. A benchmark missing from some rounds has gaps here, so a paired judgement pairs
+    /// the rounds both sides have instead of shifting every later pair.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub round_of: Vec<usize>,
 }
 
 /// The within-run standard error of a criterion run's figure (the median of its per-iteration
@@ -60,12 +66,17 @@ pub fn within_run_se(per_iteration: &[f64]) -> f64 {
 impl Series {
     /// A lower-is-better series (criterion time, bytes, allocations).
     pub fn lower_is_better(id: impl Into<String>, unit: Unit, rounds: Vec<f64>) -> Self {
-        Series { id: id.into(), unit, direction: Direction::Lower, rounds, within: Vec::new() }
+        Series { id: id.into(), unit, direction: Direction::Lower, rounds, within: Vec::new(), round_of: Vec::new() }
     }
 
     /// The same series with per-round within-run standard errors (see [`Series::within`]).
     pub fn with_within(self, within: Vec<f64>) -> Self {
         Series { within, ..self }
+    }
+
+    /// The same series with the round index of each value (see [`Series::round_of`]).
+    pub fn with_round_of(self, round_of: Vec<usize>) -> Self {
+        Series { round_of, ..self }
     }
 
     /// The first round that is not a finite positive number, with its index.

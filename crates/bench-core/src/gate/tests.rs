@@ -137,6 +137,7 @@ fn higher_is_better_metrics_regress_when_they_fall() {
         direction: Direction::Higher,
         rounds: BASE.to_vec(),
         within: Vec::new(),
+        round_of: Vec::new(),
     };
     let h = Series { rounds: scaled(&BASE, 0.9), ..b.clone() };
     let noise = BTreeMap::from([("rps".to_owned(), NoiseEstimate::unpaired(0.005, 30))]);
@@ -294,6 +295,7 @@ fn the_threshold_is_a_ratio_in_either_direction() {
         direction: Direction::Higher,
         rounds: scaled(&BASE, k),
         within: Vec::new(),
+        round_of: Vec::new(),
     };
     let noise = BTreeMap::from([("rps".to_owned(), NoiseEstimate::unpaired(0.001, 30))]);
     let verdict = |k: f64| match &judge(&[rps(1.0)], &[rps(k)], &noise, &GateConfig::default())[0] {

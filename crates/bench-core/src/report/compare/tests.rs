@@ -39,6 +39,7 @@ fn suite() -> Comparison {
         direction: Direction::Higher,
         rounds,
         within: Vec::new(),
+        round_of: Vec::new(),
     };
     let p99 = |rounds| lower("scenario/steady/latency_p99_ms", Unit::Metric("ms".into()), rounds);
     let base = vec![
