@@ -51,7 +51,7 @@ fn parse(args: Vec<String>) -> anyhow::Result<Settings> {
             "--reuse" => s.reuse = true,
             "--duet" => s.duet = true,
             other => eprintln!(
-                "gate_accuracy: ignoring argument `{other}` (this target takes --quick, --rounds N, --draws N, --seed N, --reuse, --duet)"
+                "gate_accuracy: ignoring argument `{other}` (this target takes --quick, --rounds N, --draws N, --seed N, --reuse, --duet, --probe)"
             ),
         }
     }

@@ -4,7 +4,8 @@
 //!
 //! Run: `cargo bench --bench gate_accuracy` (20 rounds, about 18 minutes on a 2-core machine;
 //! `-- --quick` for 13 rounds, `-- --rounds N` to choose, `-- --reuse` to re-judge the rounds
-//! of the last run without measuring; `-- --duet` for duet mode, below). Writes `target/noisegate/gate_accuracy/report.md` and
+//! of the last run without measuring; `-- --duet` for duet mode, below; `-- --probe` for the
+//! 40-second probe of whether the noise belongs to a process or to a CPU, see `probe`). Writes `target/noisegate/gate_accuracy/report.md` and
 //! keeps the rounds (criterion's files under `criterion/`, criterion's printed verdicts in
 //! `runs.json`). The target has `bench = false`: plain `cargo bench` does not run it.
 //!
@@ -34,6 +35,7 @@
 
 mod experiment;
 mod kernels;
+mod probe;
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -46,6 +48,20 @@ const CHILD: &str = "NOISEGATE_ACCURACY_EXTRA_PCT";
 const CPU: &str = "NOISEGATE_ACCURACY_CPU";
 
 fn main() {
+    if let Some(secs) = std::env::var(probe::PROBE).ok().and_then(|s| s.parse().ok()) {
+        if let Some(cpu) = std::env::var(CPU).ok().and_then(|c| c.parse::<usize>().ok()) {
+            pin_to(cpu);
+        }
+        probe::probe(secs);
+        return;
+    }
+    if std::env::args().any(|a| a == "--probe") {
+        if let Err(e) = probe::run() {
+            eprintln!("error: {e:#}");
+            std::process::exit(2);
+        }
+        return;
+    }
     match std::env::var(CHILD) {
         Ok(pct) => child(pct.parse().expect("NOISEGATE_ACCURACY_EXTRA_PCT is a whole percentage")),
         Err(_) => {
