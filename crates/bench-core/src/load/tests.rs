@@ -262,3 +262,32 @@ async fn bad_schedule_and_config_are_errors() {
     let e = run(&RateSchedule::constant(1.0, Duration::from_secs(1)), &config, target).await.unwrap_err();
     assert!(e.to_string().contains("max_in_flight"), "{e}");
 }
+
+#[tokio::test(start_paused = true)]
+async fn in_flight_requests_do_not_share_the_workers_coop_budget() {
+    // Regression: a worker polls all its in-flight requests inside its one task. Sharing that
+    // task's cooperative budget (128 operations per poll) made a backlog spin: most polls found
+    // the budget spent, returned Pending and re-woke, and completions collapsed.
+    let starved = Arc::new(AtomicU64::new(0));
+    let seen = starved.clone();
+    let target = Arc::new(from_fn(move |_req: Request| {
+        let seen = seen.clone();
+        async move {
+            for _ in 0..8 {
+                if !tokio::task::coop::has_budget_remaining() {
+                    seen.fetch_add(1, Ordering::Relaxed);
+                }
+                tokio::task::coop::consume_budget().await;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            Ok(())
+        }
+    }));
+    // 2,000 requests due within 10 ms, on a clock that wakes the worker once per millisecond:
+    // each wake issues batches of them and polls them in the same task poll.
+    let config = LoadConfig { workers: Some(1), ..paused_config() };
+    let report = run(&RateSchedule::constant(200_000.0, Duration::from_millis(10)), &config, target).await.unwrap();
+    assert_eq!(report.errors.total, 2_000);
+    assert_eq!(report.errors.failed(), 0);
+    assert_eq!(starved.load(Ordering::Relaxed), 0, "a request ran out of the worker task's budget");
+}
