@@ -81,7 +81,7 @@ impl RunClock {
     /// Starts a clock for a run on `kind` time.
     pub fn start(kind: ClockKind) -> RunClock {
         let tsc = match kind {
-            ClockKind::WallClock if std::env::var(CLOCK_ENV).map_or(true, |v| v != "os") => *tsc_rate(),
+            ClockKind::WallClock if !os_clock_forced() => *tsc_rate(),
             _ => None,
         };
         let start = Instant::now();
@@ -124,6 +124,21 @@ pub fn wall_clock_read_cost(reads: u32) -> (ClockSource, f64) {
         std::hint::black_box(clock.now());
     }
     (clock.source(), t.elapsed().as_secs_f64() * 1e9 / f64::from(reads.max(1)))
+}
+
+/// `NOISEGATE_CLOCK=os` forces the OS clock; `tsc` or unset leaves the choice to the machine.
+/// Any other value is named in a warning (once per process) and ignored.
+fn os_clock_forced() -> bool {
+    static FORCED: OnceLock<bool> = OnceLock::new();
+    *FORCED.get_or_init(|| match std::env::var(CLOCK_ENV) {
+        Ok(v) if v == "os" => true,
+        Ok(v) if v == "tsc" || v.is_empty() => false,
+        Ok(v) => {
+            eprintln!("noisegate: warning: {CLOCK_ENV}={v:?} is not `os` or `tsc`; ignoring it (unset it, or set `os` to force the OS clock)");
+            false
+        }
+        Err(_) => false,
+    })
 }
 
 /// The counter at the run start and its rate as a 32.32 fixed-point ns-per-tick factor.
