@@ -16,6 +16,8 @@ fn main() {
     let opts = RunOptions::from_env();
     let targets = load_targets();
     let mut c = Criterion::default().with_profiler(FlamegraphProfiler::new(997)).configure_from_args();
+    // `noisegate ab` runs criterion benchmarks and scenarios in separate processes.
+    c = bench_core::gate::Phase::current().apply(c);
     let rt = suite::runtime();
     suite::latency::latency(&mut c, &rt, "orchestrator", NativeSystem::new);
     c.final_summary();

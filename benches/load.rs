@@ -60,6 +60,8 @@ fn main() {
         std::process::exit(2);
     });
     let mut c = Criterion::default().configure_from_args();
+    // `noisegate ab` runs criterion benchmarks and scenarios in separate processes.
+    c = bench_core::gate::Phase::current().apply(c);
     let rt = suite::runtime();
     overhead(&mut c, &rt, profile, &opts);
     c.final_summary();

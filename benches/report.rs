@@ -114,6 +114,8 @@ fn one_hour() -> (SystemMetrics, Timeline) {
 fn main() {
     let started = std::time::SystemTime::now();
     let mut c = Criterion::default().sample_size(10).configure_from_args();
+    // `noisegate ab` runs criterion benchmarks and scenarios in separate processes.
+    c = bench_core::gate::Phase::current().apply(c);
     let dir = tempfile::tempdir().expect("a temporary directory");
     let run_dir = dir.path().join(NAME).join("new");
     let (m, t) = one_hour();

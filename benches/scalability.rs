@@ -36,6 +36,8 @@ fn main() {
         suite::scalability::footprint(&rt, "orchestrator", NativeSystem::new, &opts, &targets);
     }
     let mut c = Criterion::default().with_profiler(FlamegraphProfiler::new(997)).configure_from_args();
+    // `noisegate ab` runs criterion benchmarks and scenarios in separate processes.
+    c = bench_core::gate::Phase::current().apply(c);
     suite::scalability::scalability(&mut c, &rt, "orchestrator", NativeSystem::new);
     c.final_summary();
     // With `--baseline NAME`, judge this run against NAME and exit 1 on a confident regression.

@@ -14,6 +14,8 @@ fn main() {
     // Benchmarks written after this instant are the ones this run measured (for the gate).
     let started = std::time::SystemTime::now();
     let mut c = Criterion::default().with_profiler(FlamegraphProfiler::new(997)).configure_from_args();
+    // `noisegate ab` runs criterion benchmarks and scenarios in separate processes.
+    c = bench_core::gate::Phase::current().apply(c);
     let rt = suite::runtime();
     suite::throughput::throughput(&mut c, &rt, "orchestrator", NativeSystem::new);
     c.final_summary();

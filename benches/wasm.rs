@@ -14,6 +14,8 @@ fn main() {
     let started = std::time::SystemTime::now();
     let opts = suite::RunOptions::from_env();
     let mut c = Criterion::default().with_profiler(FlamegraphProfiler::new(997)).configure_from_args();
+    // `noisegate ab` runs criterion benchmarks and scenarios in separate processes.
+    c = bench_core::gate::Phase::current().apply(c);
     let rt = suite::runtime();
     let findings = suite::wasm::wasm(&mut c, &rt);
     c.final_summary();

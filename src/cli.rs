@@ -205,6 +205,11 @@ pub enum Command {
         /// names), not by position; with fewer than two rounds in common it is judged unpaired.
         #[arg(long)]
         paired: bool,
+        /// The figure a criterion run is reduced to: its median time per iteration, or its
+        /// total time over total iterations (for rounds `noisegate ab` ran as duets; such
+        /// comparisons use the duet calibration, baselines/calibration-duet.json).
+        #[arg(long, value_enum, default_value_t = FigureArg::Median)]
+        figure: FigureArg,
         #[command(flatten)]
         locations: Locations,
         #[command(flatten)]
@@ -216,23 +221,30 @@ pub enum Command {
     ///
     /// Builds the bench targets once, runs them --runs times (each run a separate process,
     /// saved as criterion baseline `noisegate-cal-<i>`), and writes the per-benchmark standard
-    /// deviation across runs, and of the differences of back-to-back runs (1–2, 3–4, …: what an
-    /// `ab` pair sees), to baselines/calibration.json (atomically). Prints the smallest
-    /// change each benchmark can reliably show. Use --from to calibrate from runs you already
-    /// saved instead of running anything. Noise drifts over hours: calibrating from runs spread
-    /// over time gives a more honest floor than one burst.
+    /// deviation across runs, and of the differences within pairs of runs (1–2, 3–4, …: what an
+    /// `ab` pair sees), atomically. Pairs are run as `ab` runs them (--mode): as duets (the
+    /// default where CPUs can be pinned; criterion benchmarks one at a time, both runs of a pair
+    /// together on one CPU; written to baselines/calibration-duet.json) or back to back
+    /// (--mode alternate; baselines/calibration.json). Prints the smallest change each
+    /// benchmark can reliably show. Use --from to calibrate from runs you already saved
+    /// (back-to-back) instead of running anything. Noise drifts over hours: calibrating from
+    /// runs spread over time gives a more honest floor than one burst.
     ///
     /// Examples:
     ///   noisegate calibrate --runs 10 -- --quick
-    ///   noisegate calibrate --bench throughput --runs 20
+    ///   noisegate calibrate --mode alternate --bench throughput --runs 20
     ///   noisegate calibrate --from r1,r2,r3,r4,r5
     Calibrate {
         /// Number of A/A runs (at least 3; 10 or more recommended).
         #[arg(long, default_value_t = 10, value_name = "N")]
         runs: usize,
         /// Use these existing criterion baselines as the runs instead of running benches.
-        #[arg(long, value_name = "NAME[,NAME…]", value_delimiter = ',', conflicts_with = "runs")]
+        #[arg(long, value_name = "NAME[,NAME…]", value_delimiter = ',', conflicts_with_all = ["runs", "mode"])]
         from: Vec<String>,
+        /// How pairs of runs are made: `duet` or `alternate` (default: duet where processes can
+        /// be pinned to a CPU, i.e. Linux; else alternate). Match the `ab --mode` you use.
+        #[arg(long, value_enum, value_name = "MODE")]
+        mode: Option<ModeArg>,
         /// Where to write the calibration (default: baselines/calibration.json in the workspace).
         #[arg(long, value_name = "FILE")]
         output: Option<PathBuf>,
@@ -246,27 +258,43 @@ pub enum Command {
         #[arg(last = true, value_name = "BENCH_ARGS")]
         bench_args: Vec<String>,
     },
-    /// A/B-test the working tree against a git revision with interleaved runs (the CI flow).
+    /// A/B-test the working tree against a git revision with paired runs (the CI flow).
     ///
     /// Checks GIT_REV out into a git worktree, builds both trees' bench targets (sharing the
-    /// target directory, so dependencies build once), then runs the two sides alternately in
-    /// ABBA order so that slow drift of the machine hits both equally. Each run is a round saved
-    /// as criterion baselines `ab-base-<i>` / `ab-head-<i>` under target/noisegate/ab/criterion.
+    /// target directory, so dependencies build once), then runs both sides --rounds times. Each
+    /// round is saved as criterion baselines `ab-base-<i>` / `ab-head-<i>` under
+    /// target/noisegate/ab/criterion, and round i of base and head are judged as a pair.
+    ///
+    /// --mode duet (the default on Linux): each criterion benchmark runs on its own, base and
+    /// head at the same time pinned to the same CPU, one such duet per CPU at once, so a slow
+    /// spell of a CPU (a busy neighbour on its physical core) slows both alike; figures are
+    /// totals over iterations. The targets' other results (open-loop scenarios under
+    /// target/noisegate) come from whole-machine runs of each side in ABBA order. Each side sees
+    /// one CPU per criterion benchmark, so a multi-threaded benchmark's scaling is not compared.
+    /// --mode alternate: whole runs of each side one after the other in ABBA order, so slow
+    /// drift of the machine hits both equally (figures: medians).
+    ///
     /// Benchmarks still inconclusive after --rounds get one batch of extra rounds, up to
     /// --max-rounds, and are then judged at alpha / 2.
     ///
     /// Examples:
     ///   noisegate ab --base origin/main -- --quick
     ///   noisegate ab --base HEAD~1 --bench throughput --rounds 6 -- route_1to1
-    ///   noisegate ab --base origin/main --format markdown --output comment.md
+    ///   noisegate ab --base origin/main --mode alternate --format markdown --output comment.md
     Ab {
         /// The base revision (branch, tag, commit).
         #[arg(long, value_name = "GIT_REV")]
         base: String,
+        /// How the pairs of runs are made: `duet` or `alternate` (default: duet where processes
+        /// can be pinned to a CPU, i.e. Linux; else alternate).
+        #[arg(long, value_enum, value_name = "MODE")]
+        mode: Option<ModeArg>,
         /// Rounds per side (at least 2).
         #[arg(long, default_value_t = 5, value_name = "N")]
         rounds: usize,
-        /// Upper limit of rounds per side for benchmarks that stay inconclusive or too noisy.
+        /// Upper limit of rounds per side for benchmarks that stay inconclusive or too noisy
+        /// (default: 4 × --rounds for duets, which rerun only those benchmarks; 2 × --rounds
+        /// for alternate runs).
         #[arg(long, value_name = "N")]
         max_rounds: Option<usize>,
         #[command(flatten)]
@@ -371,6 +399,24 @@ pub struct OutputArgs {
     /// Colour the terminal table.
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
     pub color: ColorArg,
+}
+
+/// How `ab` and `calibrate` make their pairs of runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ModeArg {
+    /// Base and head of one benchmark at the same time on one CPU.
+    Duet,
+    /// Whole runs one after the other, in ABBA order.
+    Alternate,
+}
+
+/// The figure a criterion run is reduced to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FigureArg {
+    /// Median time per iteration.
+    Median,
+    /// Total time over total iterations (duets).
+    Total,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

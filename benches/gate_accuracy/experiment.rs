@@ -15,9 +15,14 @@ const KERNELS: [&str; 3] = ["accuracy/cpu", "accuracy/memory", "accuracy/alloc"]
 /// Variants after `base`, with their extra work in percent.
 const VARIANTS: [(&str, u64); 5] = [("cal", 0), ("aa", 0), ("p2", 2), ("p5", 5), ("p10", 10)];
 const TESTED: [(&str, &str); 4] = [("aa", "A/A (0 %)"), ("p2", "+2 %"), ("p5", "+5 %"), ("p10", "+10 %")];
-/// Rounds a side of a comparison, and the most a suspect may get (the `ab` defaults).
+/// Rounds a side of a comparison (the `ab` default).
 const ROUNDS: usize = 5;
-const MAX_ROUNDS: usize = 10;
+
+/// The most rounds a suspect may get, as `ab`'s default `--max-rounds`: 4 × for duets (they
+/// rerun only the suspects), 2 × for whole runs one after the other.
+fn max_rounds(duet: bool) -> usize {
+    ROUNDS * if duet { 4 } else { 2 }
+}
 
 struct Settings {
     rounds: usize,
@@ -44,7 +49,7 @@ fn parse(args: Vec<String>) -> anyhow::Result<Settings> {
         };
         match a.as_str() {
             "--bench" => {}
-            "--quick" => s.rounds = MAX_ROUNDS + 3,
+            "--quick" => s.rounds = 0, // the fewest that work, set below
             "--rounds" => s.rounds = num("--rounds")? as usize,
             "--draws" => s.draws = num("--draws")? as usize,
             "--seed" => s.seed = num("--seed")?,
@@ -55,14 +60,23 @@ fn parse(args: Vec<String>) -> anyhow::Result<Settings> {
             ),
         }
     }
-    // A draw uses up to MAX_ROUNDS rounds and calibrates from at least 3 others.
-    if s.rounds < MAX_ROUNDS + 3 {
+    Ok(s)
+}
+
+/// A draw uses up to `max_rounds` rounds and calibrates from at least 3 others.
+fn check_rounds(s: &mut Settings) -> anyhow::Result<()> {
+    let least = max_rounds(s.duet) + 3;
+    if s.rounds == 0 {
+        s.rounds = least;
+    }
+    if s.rounds < least {
         bail!(
-            "--rounds {} is too few: comparisons draw up to {MAX_ROUNDS} and calibrate from 3 more (use 13 or more)",
-            s.rounds
+            "--rounds {} is too few: comparisons draw up to {} rounds and calibrate from 3 more (use {least} or more)",
+            s.rounds,
+            max_rounds(s.duet)
         );
     }
-    Ok(s)
+    Ok(())
 }
 
 /// What criterion printed for one benchmark of a `--baseline` run.
@@ -193,24 +207,6 @@ fn measure_duet(s: &Settings, home: &Path, raw: &Path) -> anyhow::Result<(Said, 
     Ok((said, run_s))
 }
 
-/// Duet mode's figure for a run: total time over total iterations. Two processes share the CPU
-/// in scheduler slices, so a short sample may or may not contain the other's slice and the
-/// per-sample times are a mixture; the long samples, which dominate the totals, hold the fair
-/// share. (The median of per-iteration times, the gate's usual figure, shifts with how many
-/// samples are shorter than a slice, which differs between a base and a longer variant.)
-fn mean_figure(run_dir: &Path) -> anyhow::Result<f64> {
-    #[derive(serde::Deserialize)]
-    struct Sample {
-        iters: Vec<f64>,
-        times: Vec<f64>,
-    }
-    let path = run_dir.join("sample.json");
-    let s: Sample = bench_core::results::read_json(&path).with_context(|| format!("cannot read {}", path.display()))?;
-    let iters: f64 = s.iters.iter().sum();
-    anyhow::ensure!(iters > 0.0, "{} has no iterations", path.display());
-    Ok(s.times.iter().sum::<f64>() / iters)
-}
-
 /// Criterion wrote the latest run to `new`; keep it under the variant's round name.
 fn keep_as(home: &Path, name: &str) -> anyhow::Result<()> {
     for k in KERNELS {
@@ -241,11 +237,11 @@ pub fn run(args: Vec<String>) -> anyhow::Result<()> {
             bail!("{} holds {} rounds; use --rounds {} or fewer with --reuse", raw.display(), runs.rounds, runs.rounds);
         }
         s.duet = runs.duet;
+        check_rounds(&mut s)?;
         (runs.said, runs.run_s)
-    } else if s.duet {
-        measure_duet(&s, &home, &raw)?
     } else {
-        measure(&s, &home, &raw)?
+        check_rounds(&mut s)?;
+        if s.duet { measure_duet(&s, &home, &raw)? } else { measure(&s, &home, &raw)? }
     };
     analyse(&s, &out_dir, &home, &said, run_s)
 }
@@ -308,9 +304,8 @@ fn analyse(s: &Settings, out_dir: &Path, home: &Path, said: &Said, run_s: f64) -
             for run in dir.read_baseline(&format!("{v}-{r}"))? {
                 let k = KERNELS.iter().find(|k| **k == run.id).copied().context("unexpected benchmark")?;
                 let (figure, se) = if s.duet {
-                    // The within-run spread of a shared CPU's mixed samples says nothing about the
-                    // mean's precision: judge on between-run variance alone.
-                    (mean_figure(&run.dir)?, 0.0)
+                    // As `ab` judges its duets: `Figure::TotalOverIterations`, no within-run floor.
+                    (run.total_per_iteration, 0.0)
                 } else {
                     (run.typical, within_run_se(&run.per_iteration))
                 };
@@ -347,9 +342,16 @@ fn analyse(s: &Settings, out_dir: &Path, home: &Path, said: &Said, run_s: f64) -
         for _ in 0..s.draws {
             let mut perm = all.clone();
             rng.shuffle(&mut perm);
-            let draw_cal = calibrate(&perm[MAX_ROUNDS..])?;
-            let verdicts =
-                gate_with_extra_rounds(&perm, &base_of(s.duet, v), v, &series, &draw_cal.benchmarks, &config);
+            let draw_cal = calibrate(&perm[max_rounds(s.duet)..])?;
+            let verdicts = gate_with_extra_rounds(
+                &perm,
+                max_rounds(s.duet),
+                &base_of(s.duet, v),
+                v,
+                &series,
+                &draw_cal.benchmarks,
+                &config,
+            );
             for (k, (verdict, used)) in verdicts {
                 let e = gate.entry((v, k)).or_default();
                 e.0 += usize::from(verdict == Verdict::Regressed);
@@ -368,10 +370,11 @@ fn analyse(s: &Settings, out_dir: &Path, home: &Path, said: &Said, run_s: f64) -
 }
 
 /// One comparison as `noisegate ab` makes it: five rounds a side (the first five of `perm`),
-/// then one batch of extra rounds, up to ten, for unresolved suspects. Returns each kernel's
+/// then one batch of extra rounds, up to `max`, for unresolved suspects. Returns each kernel's
 /// verdict and the rounds a side it used.
 fn gate_with_extra_rounds<'k>(
     perm: &[usize],
+    max: usize,
     base_name: &str,
     v: &str,
     series: &dyn Fn(&str, &str, &[usize]) -> Series,
@@ -392,7 +395,7 @@ fn gate_with_extra_rounds<'k>(
                 let k = *KERNELS.iter().find(|k| **k == j.id).expect("kernel id");
                 if matches!(j.verdict, Verdict::Inconclusive | Verdict::TooNoisy)
                     && j.change.estimate > 0.0
-                    && used[k] < MAX_ROUNDS
+                    && used[k] < max
                 {
                     suspects.push(k);
                 }
@@ -414,9 +417,9 @@ fn gate_with_extra_rounds<'k>(
             }
             return result;
         }
-        // As `ab` does: one batch of extra rounds, up to MAX_ROUNDS.
+        // As `ab` does: one batch of extra rounds, up to `max`.
         for k in suspects {
-            *used.get_mut(k).expect("kernel") = MAX_ROUNDS;
+            *used.get_mut(k).expect("kernel") = max;
         }
     }
 }
@@ -484,16 +487,38 @@ fn render(
         );
     }
     o.push_str(&format!(
-        "\nnoisegate: {} comparisons per row, each drawing 5–10 of the {} rounds at random (seed {}), judging the base and variant runs of a round as a pair (as `ab` pairs its back-to-back runs; here the two runs of a pair are up to five runs apart, so drift cancels less than in `ab`), and calibrating from the `base`/`cal` pairs of the rounds it did not draw. Draws share rounds, so they are not independent: the data hold only about {} disjoint 5-round comparisons per row, and 0 % means \"none seen\", not a proven bound. criterion: one comparison per round ({} per row), each head run against that round's base; `base` runs first in every round (criterion needs it saved), the other variants rotate.\n\n",
-        s.draws, s.rounds, s.seed, s.rounds / ROUNDS, s.rounds
+        "\nnoisegate: {} comparisons per row, each drawing 5–{} of the {} rounds at random (seed {}), judging the base and variant runs of a round as a pair ({}), and calibrating from the `base`/`cal` pairs of the rounds it did not draw. Draws share rounds, so they are not independent: the data hold only about {} disjoint 5-round comparisons per row, and 0 % means \"none seen\", not a proven bound.{}\n\n",
+        s.draws,
+        max_rounds(s.duet),
+        s.rounds,
+        s.seed,
+        if s.duet {
+            "the duet's two runs, as `ab`'s default duet mode pairs them"
+        } else {
+            "as `ab --mode alternate` pairs its back-to-back runs; here the two runs of a pair are up to five runs apart, so drift cancels less than in `ab`"
+        },
+        s.rounds / ROUNDS,
+        if s.duet {
+            String::new()
+        } else {
+            format!(
+                " criterion: one comparison per round ({} per row), each head run against that round's base; `base` runs first in every round (criterion needs it saved), the other variants rotate.",
+                s.rounds
+            )
+        }
     ));
-    o.push_str("Run-to-run noise (calibration from every round's `base` and `cal` runs) and the realised effect of +10 % work:\n\n| benchmark | run-to-run sd | sd of a pair's difference | +10 % units measured as |\n|---|---|---|---|\n");
+    o.push_str("Run-to-run noise (calibration from every round's `base` and `cal` runs) and the realised effect of +2 %, +5 % and +10 % work units over all rounds:\n\n| benchmark | run-to-run sd | sd of a pair's difference | +2 % measured as | +5 % measured as | +10 % measured as |\n|---|---|---|---|---|---|\n");
     for k in KERNELS {
-        let ratio = geo(&figures["p10"][k]) / geo(&figures[&base_of(s.duet, "p10")][k]) - 1.0;
+        let ratio = |v: &str| 100.0 * (geo(&figures[v][k]) / geo(&figures[&base_of(s.duet, v)][k]) - 1.0);
         let n = cal.benchmarks.get(k);
         let sd = n.map(|n| format!("{:.2} %", 100.0 * n.run_sd)).unwrap_or_else(|| "n/a".into());
         let pair = n.and_then(|n| n.pair_sd).map(|p| format!("{:.2} %", 100.0 * p)).unwrap_or_else(|| "n/a".into());
-        o.push_str(&format!("| {k} | {sd} | {pair} | {:+.1} % |\n", 100.0 * ratio));
+        o.push_str(&format!(
+            "| {k} | {sd} | {pair} | {:+.1} % | {:+.1} % | {:+.1} % |\n",
+            ratio("p2"),
+            ratio("p5"),
+            ratio("p10")
+        ));
     }
     o
 }

@@ -18,7 +18,7 @@
 //! prints its own verdict for exactly the pair (one run a side, its default significance and
 //! noise threshold). noisegate's gate judges the same runs as a CI `ab` would: five rounds a
 //! side, each round's base and variant runs judged as a pair, one batch of extra rounds (to
-//! ten, judged at alpha / 2) for unresolved suspects, noise calibrated from the `base`/`cal`
+//! ten, or twenty in duet mode, as `ab`'s `--max-rounds` defaults; judged at alpha / 2) for unresolved suspects, noise calibrated from the `base`/`cal`
 //! A/A pairs of rounds the comparison does not use, its default threshold and alpha. Its comparisons are many random draws of rounds from the pool (deterministic
 //! seed); draws share rounds, so the report states how many disjoint comparisons the data
 //! really hold.
@@ -30,7 +30,7 @@
 //! per CPU). The scheduler interleaves the two in millisecond slices, so a slow spell of that
 //! CPU (on the development machine: a neighbour on its physical core, lasting 0.4–2 s) slows
 //! both alike and cancels in their ratio. A run's figure is then its total time over total
-//! iterations (see `experiment::mean_figure`), and the gate judges on between-run variance
+//! iterations (`Figure::TotalOverIterations`, as `noisegate ab` judges its duets), and the gate judges on between-run variance
 //! alone. criterion's own verdicts are not recorded in this mode.
 
 mod experiment;

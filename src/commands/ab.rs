@@ -1,26 +1,36 @@
-//! `noisegate ab`: interleaved A/B runs of a git revision against the working tree.
+//! `noisegate ab`: paired A/B runs of a git revision against the working tree.
 //!
-//! Method (Abedi & Brecht, ICPE 2017: randomized multiple interleaved trials; Bulej et al.,
-//! EMSE 2020): both sides are built up front, then run alternately in ABBA order — round i runs
-//! base then head when i is odd, head then base when even — so a machine that slowly speeds up
-//! or slows down penalizes both sides equally. Each run is a separate process, the unit the
-//! gate's statistics replicate over. Benchmarks whose verdict stays inconclusive or too noisy
-//! with the estimate pointing the wrong way get extra rounds (only they are run), up to
-//! `--max-rounds`.
+//! Both sides are built up front, then run `--rounds` times; round i of base and of head form a
+//! pair, and the gate judges the per-pair differences, so noise that both runs of a pair share
+//! cancels. Two ways to make a pair (`--mode`):
+//! - **duet** (default on Linux; see [`super::duet`]): each criterion benchmark alone, base and
+//!   head at the same time on one CPU. Cancels the CPU-level slow spells that dominate this
+//!   machine's noise for memory- and allocation-heavy code. Non-criterion results (scenario
+//!   `metrics.json`) come from whole-machine runs in ABBA order as below.
+//! - **alternate**: whole runs one after the other in ABBA order — round i runs base then head
+//!   when i is odd, head then base when even — so a machine that slowly speeds up or slows down
+//!   penalizes both sides equally (Abedi & Brecht, ICPE 2017: randomized multiple interleaved
+//!   trials).
+//!
+//! Each run is a separate process, the unit the gate's statistics replicate over. Benchmarks
+//! whose verdict stays inconclusive or too noisy with the estimate pointing the wrong way get
+//! one batch of extra rounds (only they are run), up to `--max-rounds`.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, bail};
 use bench_core::criterion::CriterionDir;
-use bench_core::gate::{Comparison, Row, Verdict};
+use bench_core::gate::{Comparison, Figure, Pairing, Phase, Row, Verdict};
 use bench_core::metrics::Direction;
 use bench_core::results::ResultsDir;
 
 use super::Outcome;
 use super::benches::{self, BenchExe, RoundEnv};
+use super::duet;
 use super::judge::{self, Dirs};
-use crate::cli::{BuildArgs, GateArgs, OutputArgs};
+use crate::cli::{BuildArgs, GateArgs, ModeArg, OutputArgs};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Which {
@@ -35,10 +45,16 @@ impl Which {
             Which::Head => "head",
         }
     }
+
+    /// ABBA: base first in odd rounds, head first in even ones.
+    fn order(round: usize) -> [Which; 2] {
+        if round % 2 == 1 { [Which::Base, Which::Head] } else { [Which::Head, Which::Base] }
+    }
 }
 
 pub struct AbArgs<'a> {
     pub base: &'a str,
+    pub mode: Option<ModeArg>,
     pub rounds: usize,
     pub max_rounds: Option<usize>,
     pub build: &'a BuildArgs,
@@ -48,7 +64,9 @@ pub struct AbArgs<'a> {
 }
 
 pub fn run(a: AbArgs<'_>) -> anyhow::Result<Outcome> {
-    let max_rounds = a.max_rounds.unwrap_or(a.rounds * 2);
+    let mode = duet::resolve(a.mode)?;
+    // Extra duets rerun only the unresolved benchmarks, so they can afford more rounds.
+    let max_rounds = a.max_rounds.unwrap_or(a.rounds * if mode == ModeArg::Duet { 4 } else { 2 });
     if a.rounds < 2 {
         bail!("--rounds {} is too few: the gate needs at least 2 rounds a side to see run-to-run noise", a.rounds);
     }
@@ -56,9 +74,13 @@ pub fn run(a: AbArgs<'_>) -> anyhow::Result<Outcome> {
         bail!("--max-rounds {max_rounds} is below --rounds {}", a.rounds);
     }
     benches::check_bench_args(a.bench_args)?;
-    // Round i of base and of head run back to back (ABBA), so they are judged as pairs.
+    let (figure, pairing) = match mode {
+        ModeArg::Duet => (Figure::TotalOverIterations, Pairing::Duet),
+        ModeArg::Alternate => (Figure::Median, Pairing::BackToBack),
+    };
+    // Round i of base and of head ran as a pair, so they are judged as pairs.
     let config = bench_core::gate::GateConfig { paired: true, ..judge::config(a.gate)? };
-    let noise = judge::noise(a.gate)?;
+    let noise = judge::noise(a.gate, pairing)?;
 
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
     let root = benches::workspace_root(&cwd)?;
@@ -81,7 +103,8 @@ pub fn run(a: AbArgs<'_>) -> anyhow::Result<Outcome> {
 
     let criterion_home = ab_dir.join("criterion");
     let results_home = ab_dir.join("noisegate");
-    for dir in [&criterion_home, &results_home] {
+    let scenario_home = ab_dir.join("criterion-scenarios");
+    for dir in [&criterion_home, &results_home, &scenario_home] {
         // Rounds of a previous `ab` would mix with these; the directories are noisegate's own.
         if dir.exists() {
             std::fs::remove_dir_all(dir).with_context(|| format!("cannot clear {}", dir.display()))?;
@@ -92,34 +115,39 @@ pub fn run(a: AbArgs<'_>) -> anyhow::Result<Outcome> {
         criterion_home: criterion_home.clone(),
         results_home: results_home.clone(),
         log: ab_dir.join("runs.log"),
+        phase: Phase::All,
     };
     let _ = std::fs::remove_file(&env.log);
-    eprintln!("noisegate: {} rounds a side in ABBA order; output of every run in {}", a.rounds, env.log.display());
+    let sides = [&base_exes[..], &head_exes[..]];
+    let mut runner = match mode {
+        ModeArg::Duet => Runner::Duet(duet::Plan::new(sides, a.bench_args, scenario_home)?),
+        ModeArg::Alternate => Runner::Alternate { args: a.bench_args.to_vec() },
+    };
+    eprintln!(
+        "noisegate: {} rounds a side, {}; output of every run in {}",
+        a.rounds,
+        runner.describe(),
+        env.log.display()
+    );
 
     let dirs = Dirs { criterion: CriterionDir::at(&criterion_home), results: ResultsDir::at(&results_home) };
     let mut done = 0;
     let mut looks = 0u32;
-    let mut extended: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
-    let mut args = a.bench_args.to_vec();
+    let mut extended: BTreeSet<String> = BTreeSet::new();
     let mut cmp = loop {
         // Extra rounds come as one batch (up to --max-rounds): every look costs alpha, so few
         // large looks keep more power than many single-round ones.
         let target_rounds = if done < a.rounds { a.rounds } else { max_rounds };
         while done < target_rounds {
             done += 1;
-            let order = if done % 2 == 1 { [Which::Base, Which::Head] } else { [Which::Head, Which::Base] };
-            let mut times = Vec::new();
-            for which in order {
-                let exes = if which == Which::Base { &base_exes } else { &head_exes };
-                let took = run_side(exes, &args, &format!("ab-{}-{done}", which.label()), &env)?;
-                times.push(format!("{} {:.1} s", which.label(), took));
-            }
-            eprintln!("noisegate: round {done}/{target_rounds}: {}", times.join(", "));
+            let only = (done > a.rounds).then_some(&extended);
+            let took = runner.round(done, sides, only, &env)?;
+            eprintln!("noisegate: round {done}/{target_rounds}: {took}");
         }
         let names = |w: Which| (1..=done).map(|i| format!("ab-{}-{i}", w.label())).collect::<Vec<_>>();
         let none = Path::new("/nonexistent-noisegate-baselines");
-        let base = judge::side(&dirs, "base", &names(Which::Base), none)?;
-        let head = judge::side(&dirs, "head", &names(Which::Head), none)?;
+        let base = judge::side(&dirs, "base", &names(Which::Base), none, figure)?;
+        let head = judge::side(&dirs, "head", &names(Which::Head), none, figure)?;
         let cmp = judge::compare(&base, &head, &noise, &config);
         looks += 1;
         let suspects = suspects(&cmp);
@@ -127,8 +155,8 @@ pub fn run(a: AbArgs<'_>) -> anyhow::Result<Outcome> {
             if looks == 1 {
                 break cmp;
             }
-            // Looking again after each extra round is repeated testing: the benchmarks that got
-            // extra rounds are judged at alpha / looks (Bonferroni), so peeking cannot raise the
+            // Looking again after the extra rounds is repeated testing: the benchmarks that got
+            // them are judged at alpha / looks (Bonferroni), so peeking cannot raise the
             // false-alarm rate. The others keep the verdict of the planned rounds at alpha.
             let strict = bench_core::gate::GateConfig { alpha: config.alpha / f64::from(looks), ..config };
             let strict = judge::compare(&base, &head, &noise, &strict);
@@ -142,23 +170,26 @@ pub fn run(a: AbArgs<'_>) -> anyhow::Result<Outcome> {
             break cmp;
         }
         extended.extend(suspects.iter().cloned());
-        if benches::has_filter(a.bench_args) {
-            eprintln!(
-                "noisegate: {} benchmark(s) still unresolved; your name filter is kept, so extra rounds rerun all it selects",
-                suspects.len()
-            );
-        } else {
-            args = a.bench_args.to_vec();
-            args.push(benches::exact_filter(&suspects.iter().map(String::as_str).collect::<Vec<_>>()));
+        if let Runner::Alternate { args } = &mut runner {
+            if benches::has_filter(a.bench_args) {
+                eprintln!(
+                    "noisegate: {} benchmark(s) still unresolved; your name filter is kept, so extra rounds rerun all it selects",
+                    suspects.len()
+                );
+            } else {
+                *args = a.bench_args.to_vec();
+                args.push(benches::exact_filter(&suspects.iter().map(String::as_str).collect::<Vec<_>>()));
+            }
         }
-        eprintln!("noisegate: extra round for {} unresolved benchmark(s): {}", suspects.len(), suspects.join(", "));
+        eprintln!("noisegate: extra rounds for {} unresolved benchmark(s): {}", suspects.len(), suspects.join(", "));
     };
     cmp.warnings.retain(|w| !w.is_empty());
     let outcome = judge::emit(&cmp, a.output)?;
     let list = |w: &str| (1..=done).map(|i| format!("ab-{w}-{i}")).collect::<Vec<_>>().join(",");
     eprintln!(
-        "noisegate: rounds kept in {}; re-judge with:\n  noisegate compare --criterion-dir {} --results-dir {} --base {} --head {}",
+        "noisegate: rounds kept in {}; re-judge with:\n  noisegate compare --paired --figure {} --criterion-dir {} --results-dir {} --base {} --head {}",
         ab_dir.display(),
+        if figure == Figure::Median { "median" } else { "total" },
         criterion_home.display(),
         results_home.display(),
         list("base"),
@@ -168,13 +199,51 @@ pub fn run(a: AbArgs<'_>) -> anyhow::Result<Outcome> {
     Ok(outcome)
 }
 
-/// Runs every executable of one side; returns the seconds taken.
-fn run_side(exes: &[BenchExe], args: &[String], save_as: &str, env: &RoundEnv) -> anyhow::Result<f64> {
-    let mut total = 0.0;
-    for exe in exes {
-        total += benches::run_round(exe, args, save_as, env)?.as_secs_f64();
+/// How the rounds are run.
+enum Runner<'a> {
+    /// Whole runs of each side in ABBA order, with these bench arguments.
+    Alternate { args: Vec<String> },
+    /// Duets per criterion benchmark, then the scenario runs.
+    Duet(duet::Plan<'a>),
+}
+
+impl Runner<'_> {
+    fn describe(&self) -> String {
+        match self {
+            Runner::Alternate { .. } => "whole runs in ABBA order".to_owned(),
+            Runner::Duet(d) => format!(
+                "{} criterion benchmark(s) as same-CPU duets, {} target(s) with other results in ABBA order",
+                d.jobs.len(),
+                d.scenario_targets.len()
+            ),
+        }
     }
-    Ok(total)
+
+    /// Runs round `round` (only the benchmarks in `only`, if given); returns what it took.
+    fn round(
+        &mut self,
+        round: usize,
+        sides: [&[BenchExe]; 2],
+        only: Option<&BTreeSet<String>>,
+        env: &RoundEnv,
+    ) -> anyhow::Result<String> {
+        let name = |w: Which| format!("ab-{}-{round}", w.label());
+        match self {
+            Runner::Alternate { args } => {
+                let mut times = Vec::new();
+                for which in Which::order(round) {
+                    let exes = sides[which as usize];
+                    let mut took = 0.0;
+                    for exe in exes {
+                        took += benches::run_round(exe, args, &name(which), env)?.as_secs_f64();
+                    }
+                    times.push(format!("{} {took:.1} s", which.label()));
+                }
+                Ok(times.join(", "))
+            }
+            Runner::Duet(d) => d.round(round, only, [&name(Which::Base), &name(Which::Head)], env),
+        }
+    }
 }
 
 /// Benchmarks that more rounds could resolve towards a regression.

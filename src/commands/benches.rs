@@ -127,7 +127,7 @@ pub fn check_bench_args(args: &[String]) -> anyhow::Result<()> {
 }
 
 /// Criterion options that take a value (so the value is not a name filter).
-const WITH_VALUE: &[&str] = &[
+pub const WITH_VALUE: &[&str] = &[
     "--measurement-time",
     "--warm-up-time",
     "--sample-size",
@@ -179,6 +179,8 @@ pub struct RoundEnv {
     pub results_home: PathBuf,
     /// Log file receiving every run's output.
     pub log: PathBuf,
+    /// What the bench targets run (`NOISEGATE_PHASE`; `All` leaves it unset).
+    pub phase: bench_core::gate::Phase,
 }
 
 /// Runs one bench executable once, saving its results as baseline `save_as`.
@@ -200,6 +202,7 @@ pub fn run_round(exe: &BenchExe, args: &[String], save_as: &str, env: &RoundEnv)
         .current_dir(&exe.cwd)
         .env("CRITERION_HOME", &env.criterion_home)
         .env("NOISEGATE_DIR", &env.results_home)
+        .envs(env.phase.as_env().map(|p| (bench_core::gate::PHASE_ENV, p)))
         .stdout(log.try_clone().context("cannot share the log file")?)
         .stderr(log.try_clone().context("cannot share the log file")?)
         .status()

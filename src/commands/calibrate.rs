@@ -1,20 +1,26 @@
-//! `noisegate calibrate`: A/A runs → per-benchmark run-to-run noise → baselines/calibration.json.
+//! `noisegate calibrate`: A/A runs → per-benchmark run-to-run noise → `baselines/`.
+//!
+//! Pairs of runs are made as `ab` makes them (see [`super::duet`]): as duets, written to
+//! `baselines/calibration-duet.json`, or one after the other, written to
+//! `baselines/calibration.json`. Each comparison reads the file of its own pairing.
 
 use std::path::PathBuf;
 
 use anyhow::Context;
 use bench_core::baseline::Fingerprint;
 use bench_core::criterion::CriterionDir;
-use bench_core::gate::{self, CALIBRATION_FILE, Calibration, GateConfig, Series};
+use bench_core::gate::{self, Calibration, Figure, GateConfig, Pairing, Phase, Series};
 use bench_core::results::ResultsDir;
 
 use super::Outcome;
 use super::benches::{self, RoundEnv};
+use super::duet;
 use super::judge::{self, Dirs};
-use crate::cli::{BuildArgs, GateArgs, Locations};
+use crate::cli::{BuildArgs, GateArgs, Locations, ModeArg};
 
 pub struct CalibrateArgs<'a> {
     pub runs: usize,
+    pub mode: Option<ModeArg>,
     pub from: &'a [String],
     pub output: Option<PathBuf>,
     pub build: &'a BuildArgs,
@@ -29,6 +35,12 @@ const AB_ROUNDS: usize = 5;
 pub fn run(a: CalibrateArgs<'_>) -> anyhow::Result<Outcome> {
     let config = judge::config(a.gate)?;
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    // Saved runs were made one after the other; new ones are made as `ab` would pair them.
+    let mode = if a.from.is_empty() { duet::resolve(a.mode)? } else { ModeArg::Alternate };
+    let (pairing, figure) = match mode {
+        ModeArg::Duet => (Pairing::Duet, Figure::TotalOverIterations),
+        ModeArg::Alternate => (Pairing::BackToBack, Figure::Median),
+    };
     let (dirs, names) = if a.from.is_empty() {
         if a.runs < 3 {
             anyhow::bail!("--runs {} is too few: at least 3 A/A runs are needed (10 or more recommended)", a.runs);
@@ -42,20 +54,37 @@ pub fn run(a: CalibrateArgs<'_>) -> anyhow::Result<Outcome> {
             criterion_home: dir.join("criterion"),
             results_home: dir.join("noisegate"),
             log: dir.join("runs.log"),
+            phase: Phase::All,
         };
-        for d in [&env.criterion_home, &env.results_home] {
+        let scenario_home = dir.join("criterion-scenarios");
+        for d in [&env.criterion_home, &env.results_home, &scenario_home] {
             if d.exists() {
                 std::fs::remove_dir_all(d).with_context(|| format!("cannot clear {}", d.display()))?;
             }
             std::fs::create_dir_all(d).with_context(|| format!("cannot create {}", d.display()))?;
         }
-        let names: Vec<String> = (1..=a.runs).map(|i| format!("noisegate-cal-{i}")).collect();
-        for name in &names {
-            let mut took = 0.0;
-            for exe in &exes {
-                took += benches::run_round(exe, a.bench_args, name, &env)?.as_secs_f64();
+        let _ = std::fs::remove_file(&env.log);
+        // Duets come in twos: an odd --runs gets one more run.
+        let runs = if mode == ModeArg::Duet { a.runs.next_multiple_of(2) } else { a.runs };
+        let names: Vec<String> = (1..=runs).map(|i| format!("noisegate-cal-{i}")).collect();
+        match mode {
+            ModeArg::Alternate => {
+                for name in &names {
+                    let mut took = 0.0;
+                    for exe in &exes {
+                        took += benches::run_round(exe, a.bench_args, name, &env)?.as_secs_f64();
+                    }
+                    eprintln!("noisegate: calibration run {name}: {took:.1} s");
+                }
             }
-            eprintln!("noisegate: calibration run {name}: {took:.1} s");
+            ModeArg::Duet => {
+                // Both sides of every duet are this tree's executables: an A/A pair.
+                let mut plan = duet::Plan::new([&exes, &exes], a.bench_args, scenario_home)?;
+                for (pair, two) in names.chunks_exact(2).enumerate() {
+                    let took = plan.round(pair + 1, None, [&two[0], &two[1]], &env)?;
+                    eprintln!("noisegate: calibration pair {}/{}: {took}", pair + 1, runs / 2);
+                }
+            }
         }
         (Dirs { criterion: CriterionDir::at(&env.criterion_home), results: ResultsDir::at(&env.results_home) }, names)
     } else {
@@ -65,22 +94,29 @@ pub fn run(a: CalibrateArgs<'_>) -> anyhow::Result<Outcome> {
     let runs: Vec<Vec<Series>> = names
         .iter()
         .map(|n| {
-            Ok(judge::side(&dirs, "calibration", std::slice::from_ref(n), std::path::Path::new("baselines"))?
-                .data
-                .series)
+            let baselines = std::path::Path::new("baselines");
+            Ok(judge::side(&dirs, "calibration", std::slice::from_ref(n), baselines, figure)?.data.series)
         })
         .collect::<anyhow::Result<_>>()?;
     let created = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
-    let cal = Calibration::from_runs(&runs, Fingerprint::detect(), created)?;
+    let cal = Calibration { pairing, ..Calibration::from_runs(&runs, Fingerprint::detect(), created)? };
     let path = match a.output.or_else(|| a.gate.calibration.clone()) {
         Some(p) => p,
-        None => benches::workspace_root(&cwd).unwrap_or(cwd).join("baselines").join(CALIBRATION_FILE),
+        None => benches::workspace_root(&cwd).unwrap_or(cwd).join("baselines").join(pairing.file_name()),
     };
     // Calibrating some benchmarks (a --bench or name filter) keeps the others' stored noise.
     let cal = if path.is_file() {
         let older = Calibration::load(&path).with_context(|| {
             format!("cannot merge with the existing {} (fix or delete it; nothing was written)", path.display())
         })?;
+        if older.pairing != cal.pairing {
+            anyhow::bail!(
+                "{} holds a calibration of {} pairs and this one is of {} pairs; write it elsewhere (--output) or delete the file (nothing was written)",
+                path.display(),
+                older.pairing.as_str(),
+                cal.pairing.as_str()
+            );
+        }
         cal.merged_into(older)
     } else {
         cal
@@ -89,10 +125,15 @@ pub fn run(a: CalibrateArgs<'_>) -> anyhow::Result<Outcome> {
         .with_context(|| format!("cannot write the calibration to {} (choose a writable --output)", path.display()))?;
     print_table(&cal, &config);
     println!(
-        "wrote {} ({} runs, {} benchmarks); `noisegate compare` and `ab` in this project use it from now on",
+        "wrote {} ({} runs, {} pairs, {} benchmarks); {} in this project use it from now on",
         path.display(),
+        cal.pairing.as_str(),
         cal.runs,
-        cal.benchmarks.len()
+        cal.benchmarks.len(),
+        match cal.pairing {
+            Pairing::Duet => "`noisegate ab` (duets) and `compare --figure total`",
+            Pairing::BackToBack => "`noisegate compare` and `ab --mode alternate`",
+        }
     );
     Ok(Outcome::Passed)
 }
@@ -100,7 +141,8 @@ pub fn run(a: CalibrateArgs<'_>) -> anyhow::Result<Outcome> {
 /// One line per benchmark: its noise and the smallest change it reliably shows.
 fn print_table(cal: &Calibration, config: &GateConfig) {
     let width = cal.benchmarks.keys().map(String::len).max().unwrap_or(9).max(9);
-    // `ab` judges back-to-back pairs; `compare` of separate runs judges them unpaired.
+    // `ab` judges pairs (duets or back to back, as calibrated); `compare` of separate runs
+    // judges them unpaired.
     let ab = GateConfig { paired: true, ..*config };
     let unpaired = GateConfig { paired: false, ..*config };
     println!(

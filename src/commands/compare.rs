@@ -4,19 +4,27 @@ use std::path::Path;
 
 use super::Outcome;
 use super::judge::{self, Dirs};
-use crate::cli::{GateArgs, Locations, OutputArgs};
+use bench_core::gate::{Figure, Pairing};
+
+use crate::cli::{FigureArg, GateArgs, Locations, OutputArgs};
 
 pub fn run(
     base: &[String],
     head: &[String],
     paired: bool,
+    figure: FigureArg,
     loc: &Locations,
     gate: &GateArgs,
     out: &OutputArgs,
 ) -> anyhow::Result<Outcome> {
     let dirs = Dirs::locate(loc);
     let config = bench_core::gate::GateConfig { paired, ..judge::config(gate)? };
-    let noise = judge::noise(gate)?;
+    // Totals over iterations come from duets, whose pairs have their own calibration.
+    let (figure, pairing) = match figure {
+        FigureArg::Median => (Figure::Median, Pairing::BackToBack),
+        FigureArg::Total => (Figure::TotalOverIterations, Pairing::Duet),
+    };
+    let noise = judge::noise(gate, pairing)?;
     let latest = head.is_empty();
     let head: Vec<String> = if latest { vec![bench_core::results::LATEST.to_owned()] } else { head.to_vec() };
     check_names(base, &head)?;
@@ -28,8 +36,8 @@ pub fn run(
         );
     }
     let baselines = Path::new("baselines");
-    let base = judge::side(&dirs, "base", base, baselines)?;
-    let mut head = judge::side(&dirs, "head", &head, baselines)?;
+    let base = judge::side(&dirs, "base", base, baselines, figure)?;
+    let mut head = judge::side(&dirs, "head", &head, baselines, figure)?;
     let stale = if latest { head.drop_stale(&base) } else { Vec::new() };
     let mut cmp = judge::compare(&base, &head, &noise, &config);
     if !stale.is_empty() {

@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use bench_core::baseline::{self, Fingerprint};
 use bench_core::criterion::CriterionDir;
-use bench_core::gate::{self, Calibration, Comparison, GateConfig, NoiseEstimate, SideData};
+use bench_core::gate::{
+    self, Calibration, CollectOptions, Comparison, Figure, GateConfig, NoiseEstimate, Pairing, SideData,
+};
 use bench_core::report::{self, Format, RenderOptions};
 use bench_core::results::{ResultsDir, write_atomic};
 
@@ -42,18 +44,24 @@ pub fn config(args: &GateArgs) -> anyhow::Result<GateConfig> {
 pub struct Noise {
     pub map: BTreeMap<String, NoiseEstimate>,
     pub fingerprint: Option<Fingerprint>,
+    /// Why a calibration was not used, for every output's warnings.
+    pub note: Option<String>,
 }
 
-pub fn noise(args: &GateArgs) -> anyhow::Result<Noise> {
+/// The calibration for comparisons whose pairs are run as `pairing`: `--calibration FILE`, else
+/// the nearest `baselines/` file for that pairing. A file made with other pairs is not used (its
+/// pair noise is not this comparison's), and the outputs say so.
+pub fn noise(args: &GateArgs, pairing: Pairing) -> anyhow::Result<Noise> {
+    let none = |note| Ok(Noise { map: BTreeMap::new(), fingerprint: None, note });
     let file = if args.no_calibration {
         None
     } else if let Some(f) = &args.calibration {
         Some(f.clone())
     } else {
-        Calibration::discover(&std::env::current_dir().context("cannot read the current directory")?)
+        Calibration::discover(&std::env::current_dir().context("cannot read the current directory")?, pairing)
     };
     let Some(file) = file else {
-        return Ok(Noise { map: BTreeMap::new(), fingerprint: None });
+        return none(None);
     };
     let cal = Calibration::load(&file).with_context(|| {
         format!(
@@ -61,7 +69,19 @@ pub fn noise(args: &GateArgs) -> anyhow::Result<Noise> {
             file.display()
         )
     })?;
-    Ok(Noise { map: cal.benchmarks, fingerprint: Some(cal.fingerprint) })
+    if cal.pairing != pairing {
+        let fix = match pairing {
+            Pairing::Duet => "`noisegate calibrate --mode duet`",
+            Pairing::BackToBack => "`noisegate calibrate --mode alternate`",
+        };
+        return none(Some(format!(
+            "calibration {} was measured with {} pairs and this comparison's pairs are {}: not used (run {fix})",
+            file.display(),
+            cal.pairing.as_str(),
+            pairing.as_str()
+        )));
+    }
+    Ok(Noise { map: cal.benchmarks, fingerprint: Some(cal.fingerprint), note: None })
 }
 
 /// A gathered side and the machine its figures came from (None = this machine).
@@ -100,14 +120,15 @@ impl Side {
 
 /// Gathers a side, naming the side in any error. A name that criterion's directory lacks but
 /// `baselines/NAME.json` has is imported into a temporary directory first.
-pub fn side(dirs: &Dirs, which: &str, names: &[String], baselines_dir: &Path) -> anyhow::Result<Side> {
+pub fn side(dirs: &Dirs, which: &str, names: &[String], baselines_dir: &Path, figure: Figure) -> anyhow::Result<Side> {
+    let options = CollectOptions { figure, ..Default::default() };
     let context = || format!("cannot read the {which} side ({})", names.join(","));
     let local = dirs.criterion.baselines().unwrap_or_default();
     let missing: Vec<&String> = names.iter().filter(|n| !local.contains(*n)).collect();
     let files: Vec<PathBuf> =
         missing.iter().map(|n| baselines_dir.join(format!("{n}.json"))).filter(|p| p.is_file()).collect();
     if files.is_empty() || files.len() != missing.len() {
-        let data = gate::collect_side(&dirs.criterion, &dirs.results, names, None).with_context(context)?;
+        let data = gate::collect_side(&dirs.criterion, &dirs.results, names, options).with_context(context)?;
         let fingerprint = names.iter().find_map(|n| baseline::fingerprint_of(&dirs.criterion, n));
         return Ok(Side { data, fingerprint, _imported: None });
     }
@@ -122,7 +143,7 @@ pub fn side(dirs: &Dirs, which: &str, names: &[String], baselines_dir: &Path) ->
     for file in &files {
         baseline::import(file, &criterion, &results, None).with_context(context)?;
     }
-    let data = gate::collect_side(&criterion, &results, names, None).with_context(context)?;
+    let data = gate::collect_side(&criterion, &results, names, options).with_context(context)?;
     let fingerprint = names.iter().find_map(|n| baseline::fingerprint_of(&criterion, n));
     Ok(Side { data, fingerprint, _imported: Some(tmp) })
 }
@@ -133,6 +154,7 @@ pub fn compare(base: &Side, head: &Side, noise: &Noise, config: &GateConfig) -> 
     let base_fp = base.fingerprint.clone().unwrap_or_else(|| here.clone());
     let head_fp = head.fingerprint.clone().unwrap_or_else(|| here.clone());
     let mut warnings = baseline::machine_warnings(&base_fp, &head_fp, noise.fingerprint.as_ref());
+    warnings.extend(noise.note.clone());
     let formats: std::collections::BTreeSet<&String> = base.data.formats.iter().chain(&head.data.formats).collect();
     if formats.len() > 1 {
         let list: Vec<&str> = formats.iter().map(|s| s.as_str()).collect();

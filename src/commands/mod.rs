@@ -5,6 +5,7 @@ mod baseline;
 mod benches;
 mod calibrate;
 mod compare;
+mod duet;
 mod grade;
 mod judge;
 mod report;
@@ -104,12 +105,13 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
             permutations,
             seed,
         }),
-        Command::Compare { base, head, paired, locations, gate, output } => {
-            compare::run(&base, &head, paired, &locations, &gate, &output)
+        Command::Compare { base, head, paired, figure, locations, gate, output } => {
+            compare::run(&base, &head, paired, figure, &locations, &gate, &output)
         }
-        Command::Calibrate { runs, from, output, build, locations, gate, bench_args } => {
+        Command::Calibrate { runs, from, mode, output, build, locations, gate, bench_args } => {
             calibrate::run(calibrate::CalibrateArgs {
                 runs,
+                mode,
                 from: &from,
                 output,
                 build: &build,
@@ -118,8 +120,9 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
                 bench_args: &bench_args,
             })
         }
-        Command::Ab { base, rounds, max_rounds, build, gate, output, bench_args } => ab::run(ab::AbArgs {
+        Command::Ab { base, mode, rounds, max_rounds, build, gate, output, bench_args } => ab::run(ab::AbArgs {
             base: &base,
+            mode,
             rounds,
             max_rounds,
             build: &build,

@@ -175,6 +175,10 @@ pub struct BenchRun {
     /// The median of `per_iteration` (criterion's "median" estimate), recomputed; NaN when any
     /// figure is NaN.
     pub typical: f64,
+    /// Total time over total iterations of all samples (`Σ times / Σ iters`): the figure of a
+    /// run that shared its CPU (see [`Figure::TotalOverIterations`](crate::gate::Figure)); NaN
+    /// when there are no iterations or a figure is not finite.
+    pub total_per_iteration: f64,
     /// The median point estimate from `estimates.json`, when that file is present (for
     /// cross-checking `typical`).
     pub estimates_median: Option<f64>,

@@ -50,6 +50,7 @@ impl BaselineFiles {
                 SamplingModeFile::Flat => SamplingMode::Flat,
             },
             typical: median(&per_iteration),
+            total_per_iteration: total_per_iteration(&self.sample.iters, &self.sample.times),
             per_iteration,
             estimates_median: self.estimates.as_ref().map(|e| e.median.point_estimate),
             format: FormatGeneration::SavedSample,
@@ -169,6 +170,13 @@ fn describe(value: &serde_json::Value, err: &serde_json::Error) -> String {
     } else {
         err.to_string()
     }
+}
+
+/// `Σ times / Σ iters`; NaN when it is not a finite positive-iteration ratio.
+fn total_per_iteration(iters: &[f64], times: &[f64]) -> f64 {
+    let n: f64 = iters.iter().sum();
+    let t: f64 = times.iter().sum();
+    if n > 0.0 && n.is_finite() && t.is_finite() { t / n } else { f64::NAN }
 }
 
 /// The median with criterion's interpolation (`stats/univariate/percentiles.rs`, `at(50)`); NaN

@@ -61,6 +61,8 @@ fn reads_a_baseline_and_computes_per_iteration_figures() {
     assert_eq!((r.id.as_str(), r.group.as_str(), r.function.as_deref()), ("g", "g", None));
     assert_eq!(r.per_iteration, vec![10.0, 20.0, 10.0]);
     assert_eq!(r.typical, 10.0);
+    // (10 + 40 + 30) / (1 + 2 + 3)
+    assert_eq!(r.total_per_iteration, 80.0 / 6.0);
     assert_eq!(r.estimates_median, Some(2.0));
     assert_eq!(r.sampling, SamplingMode::Linear);
     assert_eq!(r.format, FormatGeneration::SavedSample);

@@ -14,8 +14,40 @@ use super::decide::estimate_noise;
 use crate::baseline::Fingerprint;
 use crate::results::{ResultsError, write_json_atomic};
 
-/// File name of the calibration inside a project's `baselines/` directory.
+/// File name of the calibration inside a project's `baselines/` directory (pairs of runs made
+/// one after the other; [`Pairing::Duet`] has [`Pairing::file_name`] `calibration-duet.json`).
 pub const CALIBRATION_FILE: &str = "calibration.json";
+
+/// How the pairs of a calibration (and of the comparisons it serves) were run. The noise of a
+/// pair depends on it, so a calibration serves only comparisons paired the same way.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Pairing {
+    /// One run after the other (`noisegate ab --mode alternate`, `compare --paired`).
+    #[default]
+    BackToBack,
+    /// Both runs at the same time on one CPU (`noisegate ab`'s duets); criterion figures are
+    /// totals over iterations ([`Figure::TotalOverIterations`](super::Figure)).
+    Duet,
+}
+
+impl Pairing {
+    /// The calibration file's name in `baselines/`.
+    pub fn file_name(self) -> &'static str {
+        match self {
+            Pairing::BackToBack => CALIBRATION_FILE,
+            Pairing::Duet => "calibration-duet.json",
+        }
+    }
+
+    /// Label for messages.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Pairing::BackToBack => "back-to-back",
+            Pairing::Duet => "duet",
+        }
+    }
+}
 
 /// Version of the calibration layout written by this build.
 pub const CALIBRATION_SCHEMA: u32 = 1;
@@ -70,6 +102,9 @@ pub struct Calibration {
     pub fingerprint: Fingerprint,
     /// Runs performed.
     pub runs: usize,
+    /// How its pairs were run; files written before this field existed are back-to-back.
+    #[serde(default)]
+    pub pairing: Pairing,
     /// Noise per benchmark id.
     pub benchmarks: BTreeMap<String, NoiseEstimate>,
 }
@@ -132,7 +167,14 @@ impl Calibration {
             }
         }
         let benchmarks = by_id.into_iter().filter_map(|(id, v)| Some((id.to_owned(), estimate_noise(&v)?))).collect();
-        Ok(Calibration { schema_version: CALIBRATION_SCHEMA, created, fingerprint, runs: runs.len(), benchmarks })
+        Ok(Calibration {
+            schema_version: CALIBRATION_SCHEMA,
+            created,
+            fingerprint,
+            runs: runs.len(),
+            pairing: Pairing::BackToBack,
+            benchmarks,
+        })
     }
 
     /// Reads a calibration file, checking its version first.
@@ -174,8 +216,9 @@ impl Calibration {
         Ok(write_json_atomic(path, self)?)
     }
 
-    /// The nearest `baselines/calibration.json` from `start` upwards, if any.
-    pub fn discover(start: &Path) -> Option<PathBuf> {
-        start.ancestors().map(|d| d.join("baselines").join(CALIBRATION_FILE)).find(|p| p.is_file())
+    /// The nearest `baselines/<file>` for comparisons paired as `pairing` (see
+    /// [`Pairing::file_name`]) from `start` upwards, if any.
+    pub fn discover(start: &Path, pairing: Pairing) -> Option<PathBuf> {
+        start.ancestors().map(|d| d.join("baselines").join(pairing.file_name())).find(|p| p.is_file())
     }
 }

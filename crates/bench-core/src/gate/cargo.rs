@@ -9,7 +9,7 @@
 use std::io::IsTerminal;
 use std::time::SystemTime;
 
-use super::{Calibration, Comparison, GateConfig, Outcome, collect_side, judge};
+use super::{Calibration, CollectOptions, Comparison, GateConfig, Outcome, collect_side, judge};
 use crate::criterion::CriterionDir;
 use crate::report::{Format, RenderOptions, render};
 use crate::results::{LATEST, ResultsDir};
@@ -40,11 +40,16 @@ pub fn gate_run(
     started: SystemTime,
     calibration: Option<&Calibration>,
 ) -> Result<Option<Comparison>, super::CollectError> {
-    let head = collect_side(criterion, results, &[LATEST.to_owned()], Some(started))?;
+    let head = collect_side(
+        criterion,
+        results,
+        &[LATEST.to_owned()],
+        CollectOptions { since: Some(started), ..Default::default() },
+    )?;
     if head.series.is_empty() {
         return Ok(None);
     }
-    let mut base = collect_side(criterion, results, &[name.to_owned()], None)?;
+    let mut base = collect_side(criterion, results, &[name.to_owned()], CollectOptions::default())?;
     // Benchmarks this process did not run are not "removed": keep only those it ran.
     base.series.retain(|s| head.series.iter().any(|h| h.id == s.id));
     let noise = calibration.map(|c| c.benchmarks.clone()).unwrap_or_default();
@@ -70,16 +75,17 @@ pub fn after_bench(started: SystemTime) -> i32 {
     let Some(name) = baseline_to_compare(&args) else { return 0 };
     let criterion = CriterionDir::locate(None);
     let results = ResultsDir::locate();
-    let calibration = match std::env::current_dir().ok().and_then(|d| Calibration::discover(&d)) {
-        Some(path) => match Calibration::load(&path) {
-            Ok(c) => Some(c),
-            Err(e) => {
-                eprintln!("noisegate: {e}");
-                return 2;
-            }
-        },
-        None => None,
-    };
+    let calibration =
+        match std::env::current_dir().ok().and_then(|d| Calibration::discover(&d, super::Pairing::BackToBack)) {
+            Some(path) => match Calibration::load(&path) {
+                Ok(c) => Some(c),
+                Err(e) => {
+                    eprintln!("noisegate: {e}");
+                    return 2;
+                }
+            },
+            None => None,
+        };
     match gate_run(&criterion, &results, &name, started, calibration.as_ref()) {
         Ok(None) => 0,
         Ok(Some(cmp)) => {
@@ -111,7 +117,10 @@ macro_rules! criterion_main {
     ( $( $group:path ),+ $(,)* ) => {
         fn main() {
             let started = ::std::time::SystemTime::now();
-            $( $group(); )+
+            // In `noisegate ab`'s scenarios phase there is nothing for criterion to run.
+            if $crate::gate::Phase::current() != $crate::gate::Phase::Scenarios {
+                $( $group(); )+
+            }
             ::criterion::Criterion::default().configure_from_args().final_summary();
             ::std::process::exit($crate::gate::after_bench(started));
         }

@@ -1,8 +1,9 @@
 //! Gathering a side: criterion baselines and noisegate `SystemMetrics` saved under the same
 //! names, turned into one [`Series`] per benchmark with one figure per name (round).
 //!
-//! Criterion figures are the median time per iteration over the run's samples (criterion's
-//! own "median" estimate, recomputed from `sample.json`), in nanoseconds unless the group's unit
+//! Criterion figures are by default the median time per iteration over the run's samples
+//! (criterion's own "median" estimate, recomputed from `sample.json`), or the total over
+//! iterations for runs that shared a CPU (see [`Figure`]), in nanoseconds unless the group's unit
 //! was declared (see [`declare_group_unit`](super::declare_group_unit)). Scenario results contribute the
 //! metrics in [`GATED_METRICS`], each in its catalogue direction; their id is
 //! `<scenario id>/<metric key>`.
@@ -11,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use super::{Series, Unit};
+use super::{Figure, Series, Unit};
 use crate::criterion::{CriterionDir, CriterionError};
 use crate::metrics::Metric;
 use crate::results::{ResultsDir, ResultsError, read_system_metrics};
@@ -80,14 +81,24 @@ pub enum CollectError {
     },
 }
 
-/// Reads every round of a side. `since` keeps only benchmarks whose results were written at or
-/// after that time (the benchmarks a process just ran).
+/// How a side is read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CollectOptions {
+    /// Keep only benchmarks whose results were written at or after this time (the benchmarks a
+    /// process just ran).
+    pub since: Option<SystemTime>,
+    /// The figure a criterion run is reduced to.
+    pub figure: Figure,
+}
+
+/// Reads every round of a side.
 pub fn collect_side(
     criterion: &CriterionDir,
     results: &ResultsDir,
     names: &[String],
-    since: Option<SystemTime>,
+    options: CollectOptions,
 ) -> Result<SideData, CollectError> {
+    let CollectOptions { since, figure } = options;
     let mut by_id: BTreeMap<String, Series> = BTreeMap::new();
     let mut formats = BTreeSet::new();
     let mut written: BTreeMap<String, SystemTime> = BTreeMap::new();
@@ -114,8 +125,14 @@ pub fn collect_side(
                 Series::lower_is_better(run.id.clone(), unit, Vec::new())
             });
             let s = by_id.get_mut(&run.id).expect("inserted above");
-            s.rounds.push(run.typical);
-            s.within.push(super::within_run_se(&run.per_iteration));
+            match figure {
+                Figure::Median => {
+                    s.rounds.push(run.typical);
+                    s.within.push(super::within_run_se(&run.per_iteration));
+                }
+                // No within-run floor: `within` stays empty.
+                Figure::TotalOverIterations => s.rounds.push(run.total_per_iteration),
+            }
             s.round_of.push(round);
         }
         for (id, metric, value, modified) in metrics {
@@ -214,16 +231,45 @@ mod tests {
         let criterion = CriterionDir::at(tmp.path().join("criterion"));
         save(&results, "load/peak", "peak", "r1", 1000.0);
         save(&results, "load/peak", "peak", "r2", 1010.0);
-        let side = collect_side(&criterion, &results, &["r1".into(), "r2".into()], None).unwrap();
+        let side = collect_side(&criterion, &results, &["r1".into(), "r2".into()], CollectOptions::default()).unwrap();
         let rps = side.series.iter().find(|s| s.id == "peak/requests_per_second").unwrap();
         assert_eq!(rps.rounds, vec![1000.0, 1010.0]);
         assert_eq!(rps.direction, crate::metrics::Direction::Higher);
 
         // Another suite saving a scenario of the same name under r1 would make r1 two rounds.
         save(&results, "other/peak", "peak", "r1", 5.0);
-        let err = collect_side(&criterion, &results, &["r1".into()], None).unwrap_err();
+        let err = collect_side(&criterion, &results, &["r1".into()], CollectOptions::default()).unwrap_err();
         assert!(matches!(err, CollectError::DuplicateScenario { .. }), "{err}");
         let msg = err.to_string();
         assert!(msg.contains("`peak`") && msg.contains("`r1`") && msg.contains("other"), "{msg}");
+    }
+
+    #[test]
+    fn the_figure_option_picks_median_with_a_floor_or_total_without() {
+        let tmp = tempfile::tempdir().unwrap();
+        let results = ResultsDir::at(tmp.path().join("noisegate"));
+        let dir = tmp.path().join("criterion/g/r1");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("benchmark.json"),
+            r#"{"group_id":"g","function_id":null,"value_str":null,"throughput":null,"full_id":"g","directory_name":"g","title":"g"}"#,
+        )
+        .unwrap();
+        // Per iteration: 10, 10, 10, 10, 40; in total 100 ns over 7 iterations.
+        std::fs::write(
+            dir.join("sample.json"),
+            r#"{"sampling_mode":"Linear","iters":[1.0,1.0,1.0,1.0,3.0],"times":[10.0,10.0,10.0,10.0,60.0]}"#,
+        )
+        .unwrap();
+        let criterion = CriterionDir::at(tmp.path().join("criterion"));
+        let names = ["r1".to_owned()];
+        let median = collect_side(&criterion, &results, &names, CollectOptions::default()).unwrap();
+        assert_eq!(median.series[0].rounds, vec![10.0]);
+        assert_eq!(median.series[0].within.len(), 1);
+        let total = CollectOptions { figure: Figure::TotalOverIterations, ..Default::default() };
+        let total = collect_side(&criterion, &results, &names, total).unwrap();
+        assert_eq!(total.series[0].rounds, vec![100.0 / 7.0]);
+        assert!(total.series[0].within.is_empty(), "no within-run floor for a shared CPU's runs");
+        assert_eq!(total.series[0].round_of, vec![0]);
     }
 }

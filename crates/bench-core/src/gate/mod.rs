@@ -37,16 +37,18 @@ mod collect;
 mod decide;
 #[cfg(test)]
 mod paired_tests;
+mod phase;
 mod series;
 #[cfg(test)]
 mod tests;
 mod units;
 
-pub use calibration::{CALIBRATION_FILE, Calibration, CalibrationError, NoiseEstimate};
+pub use calibration::{CALIBRATION_FILE, Calibration, CalibrationError, NoiseEstimate, Pairing};
 pub use cargo::{after_bench, baseline_to_compare, gate_run};
-pub use collect::{CollectError, GATED_METRICS, SideData, collect_side};
+pub use collect::{CollectError, CollectOptions, GATED_METRICS, SideData, collect_side};
 pub use decide::{ASSUMED_RUN_SD, ConfigError, GateConfig, OUTLIER_SDS, judge, noise_floor};
-pub use series::{Series, Unit, within_run_se};
+pub use phase::{PHASE_ENV, Phase};
+pub use series::{Figure, Series, Unit, within_run_se};
 pub use units::{UNITS_FILE, declare_group_unit};
 
 use serde::{Deserialize, Serialize};

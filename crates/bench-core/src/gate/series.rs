@@ -56,6 +56,35 @@ pub struct Series {
     pub round_of: Vec<usize>,
 }
 
+/// Which figure of a criterion run a round is reduced to.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Figure {
+    /// The median time per iteration over the run's samples (criterion's own "median"
+    /// estimate), with its within-run standard error as a floor under the noise. For runs that
+    /// had a CPU to themselves.
+    #[default]
+    Median,
+    /// Total time over total iterations (`Σ times / Σ iters`), with no within-run floor. For
+    /// runs that shared one CPU with another (`noisegate ab`'s duets): the scheduler hands the
+    /// CPU over in slices of milliseconds, so a short sample may or may not contain the other
+    /// process's slice and per-sample figures are a mixture whose median shifts with how many
+    /// samples are shorter than a slice (which differs between a base and a slower head). The
+    /// long samples, which dominate the totals, hold the fair share. The spread inside such a
+    /// run says nothing about its total's precision, so the gate judges on between-run noise.
+    TotalOverIterations,
+}
+
+impl Figure {
+    /// Label used on the command line and in outputs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Figure::Median => "median",
+            Figure::TotalOverIterations => "total",
+        }
+    }
+}
+
 /// The within-run standard error of a criterion run's figure (the median of its per-iteration
 /// times) on the log scale, for [`Series::within`]; 0 when it cannot be known (fewer than 5
 /// samples, unusable values, or identical samples such as allocation counts).

@@ -246,7 +246,19 @@ fn calibration_files_round_trip_and_refuse_other_versions() {
     let c = Calibration::from_runs(&runs, crate::baseline::Fingerprint::detect(), "t".into()).unwrap();
     c.save(&path).unwrap();
     assert_eq!(Calibration::load(&path).unwrap(), c);
-    assert_eq!(Calibration::discover(&dir.path().join("a/b")), Some(path.clone()));
+    assert_eq!(Calibration::discover(&dir.path().join("a/b"), super::Pairing::BackToBack), Some(path.clone()));
+    // Duets have their own file; a back-to-back calibration never serves them.
+    assert_eq!(Calibration::discover(&dir.path().join("a/b"), super::Pairing::Duet), None);
+    let duet = Calibration { pairing: super::Pairing::Duet, ..c.clone() };
+    let duet_path = dir.path().join("baselines").join(super::Pairing::Duet.file_name());
+    duet.save(&duet_path).unwrap();
+    assert_eq!(Calibration::discover(dir.path(), super::Pairing::Duet), Some(duet_path.clone()));
+    assert_eq!(Calibration::load(&duet_path).unwrap().pairing, super::Pairing::Duet);
+    // Files written before `pairing` existed are back-to-back.
+    let mut old = serde_json::to_value(&c).unwrap();
+    old.as_object_mut().unwrap().remove("pairing");
+    crate::results::write_json_atomic(&duet_path, &old).unwrap();
+    assert_eq!(Calibration::load(&duet_path).unwrap().pairing, super::Pairing::BackToBack);
     let mut v = serde_json::to_value(&c).unwrap();
     v["schema_version"] = 7.into();
     crate::results::write_json_atomic(&path, &v).unwrap();

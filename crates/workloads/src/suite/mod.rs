@@ -100,9 +100,12 @@ impl RunOptions {
         RunOptions { quick, filter, baseline: bench_core::results::baseline_from_args(args), measuring }
     }
 
-    /// From this process's arguments.
+    /// From this process's arguments; `noisegate ab`'s criterion phase
+    /// ([`Phase`](bench_core::gate::Phase)) turns the suites' own runs off.
     pub fn from_env() -> Self {
-        Self::from_args(std::env::args())
+        let mut opts = Self::from_args(std::env::args());
+        opts.measuring &= bench_core::gate::Phase::current().runs_scenarios();
+        opts
     }
 
     /// Whether a benchmark id passes the name filter.

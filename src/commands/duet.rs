@@ -1,0 +1,565 @@
+//! Duets: the base and head runs of one criterion benchmark at the same time, pinned to the
+//! same CPU.
+//!
+//! Why: on the development machine (a 2-vCPU KVM guest) most of the run-to-run noise of
+//! load/store-heavy code belongs to a *vCPU and a time*, not to a process — a neighbour on the
+//! vCPU's physical core slows it by 40–85 % for 0.4–2 s at a time. Two processes timing the same
+//! hashing loop on one CPU agreed (ratio sd 6.3 %, correlation 0.92); on different CPUs they did
+//! not (ratio sd 22.9 %, correlation 0.13; `cargo bench --bench gate_accuracy -- --probe`). Runs
+//! made one after the other share nothing of such a spell, so their pairs are as noisy as
+//! unpaired runs. Two runs sharing one CPU are interleaved by the scheduler in slices of
+//! milliseconds, and whatever slows that CPU slows both alike, cancelling in their ratio. This
+//! is duet benchmarking (Bulej et al., "Duet Benchmarking: Improving Measurement Accuracy in
+//! the Cloud", EMSE 2020); tango's paired benchmarking runs both versions in one process for
+//! the same reason.
+//!
+//! How: every benchmark runs alone (an exact criterion filter) in two processes started
+//! together with the same `sched_setaffinity` mask of one CPU, each with its own criterion home
+//! (criterion's files are moved into the shared one afterwards); one duet per CPU runs at once.
+//! A duet's figure is total time over total iterations ([`Figure::TotalOverIterations`]).
+//! What it does not measure: a benchmark's use of several cores (each side sees one CPU), so
+//! contention and scaling regressions need `--mode alternate`.
+//!
+//! [`Figure::TotalOverIterations`]: bench_core::gate::Figure::TotalOverIterations
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use bench_core::gate::Phase;
+
+use super::benches::{self, BenchExe, RoundEnv};
+use crate::cli::ModeArg;
+
+/// The CPUs this process may run on (duets are pinned to one of them each).
+pub fn usable_cpus() -> Vec<usize> {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: `set` is a zeroed cpu_set_t the call fills; CPU_ISSET only reads it.
+        unsafe {
+            let mut set: libc::cpu_set_t = std::mem::zeroed();
+            if libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) == 0 {
+                let cpus: Vec<usize> = (0..libc::CPU_SETSIZE as usize).filter(|&c| libc::CPU_ISSET(c, &set)).collect();
+                if !cpus.is_empty() {
+                    return cpus;
+                }
+            }
+        }
+    }
+    Vec::new()
+}
+
+/// Whether duets can be pinned here (Linux, with a readable affinity mask).
+pub fn supported() -> bool {
+    !usable_cpus().is_empty()
+}
+
+/// The mode asked for, or the default: duets where they can be pinned.
+pub fn resolve(mode: Option<ModeArg>) -> anyhow::Result<ModeArg> {
+    match mode {
+        Some(ModeArg::Duet) if !supported() => {
+            bail!("--mode duet needs to pin processes to a CPU (Linux sched_setaffinity); use --mode alternate")
+        }
+        Some(m) => Ok(m),
+        None if supported() => Ok(ModeArg::Duet),
+        None => {
+            eprintln!(
+                "noisegate: processes cannot be pinned to a CPU here; pairs run one after the other (--mode alternate)"
+            );
+            Ok(ModeArg::Alternate)
+        }
+    }
+}
+
+/// `args` without criterion's positional name filter (and `--exact`), which a duet replaces by
+/// its own exact filter. Returns the flags and the filter.
+pub fn split_filter(args: &[String]) -> (Vec<String>, Option<String>) {
+    let mut flags = Vec::new();
+    let mut filter = None;
+    let mut i = 0;
+    while i < args.len() {
+        let a = &args[i];
+        if benches::WITH_VALUE.contains(&a.as_str()) {
+            flags.extend(args[i..(i + 2).min(args.len())].iter().cloned());
+            i += 2;
+            continue;
+        }
+        if a == "--exact" {
+            i += 1;
+            continue;
+        }
+        if !a.starts_with('-') && filter.is_none() {
+            filter = Some(a.clone());
+        } else {
+            flags.push(a.clone());
+        }
+        i += 1;
+    }
+    (flags, filter)
+}
+
+/// The criterion benchmarks `exe` runs with `args` (its name filter applies), from criterion's
+/// `--list` (`<id>: benchmark` lines; libtest's harness prints the same shape).
+pub fn list(exe: &BenchExe, args: &[String]) -> anyhow::Result<Vec<String>> {
+    let out = Command::new(&exe.path)
+        .arg("--bench")
+        .args(args)
+        .arg("--list")
+        .current_dir(&exe.cwd)
+        .env(bench_core::gate::PHASE_ENV, Phase::Criterion.as_env().expect("a phase value"))
+        .stdin(Stdio::null())
+        .output()
+        .with_context(|| format!("cannot run {} --list", exe.path.display()))?;
+    if !out.status.success() {
+        bail!(
+            "bench target `{}` failed to list its benchmarks ({}): {}",
+            exe.name,
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    Ok(parse_list(&String::from_utf8_lossy(&out.stdout)))
+}
+
+fn parse_list(stdout: &str) -> Vec<String> {
+    stdout.lines().filter_map(|l| l.strip_suffix(": benchmark")).map(str::to_owned).collect()
+}
+
+/// One benchmark to run as a duet; a side is `None` where that side's executable lacks it (an
+/// added or removed benchmark then runs alone, so the comparison can list it).
+pub struct Job<'a> {
+    pub id: String,
+    pub sides: [Option<&'a BenchExe>; 2],
+}
+
+/// Which benchmarks to run as duets, and which targets also have results of their own (run
+/// whole, sides in ABBA order).
+pub struct Plan<'a> {
+    pub jobs: Vec<Job<'a>>,
+    /// The bench arguments without the name filter (each duet has its own exact filter).
+    flags: Vec<String>,
+    /// The bench arguments as given, for the scenario runs.
+    args: Vec<String>,
+    /// Target names run whole (scenarios phase) each planned round; after round 1 only those
+    /// that wrote results.
+    pub scenario_targets: Vec<String>,
+    /// criterion's directory for the scenario runs (nothing criterion writes there is read).
+    scenario_home: PathBuf,
+    /// Each side's executables.
+    exes: [&'a [BenchExe]; 2],
+}
+
+impl<'a> Plan<'a> {
+    /// Lists each side's benchmarks (with the name filter in `args`) and pairs them by id.
+    pub fn new(sides: [&'a [BenchExe]; 2], args: &[String], scenario_home: PathBuf) -> anyhow::Result<Plan<'a>> {
+        let (flags, filter) = split_filter(args);
+        let list_args: Vec<String> = flags.iter().cloned().chain(filter).collect();
+        let mut jobs: Vec<Job<'a>> = Vec::new();
+        for (side, exes) in sides.iter().enumerate() {
+            for exe in exes.iter() {
+                for id in list(exe, &list_args)? {
+                    match jobs.iter_mut().find(|j| j.id == id) {
+                        Some(j) => j.sides[side] = Some(exe),
+                        None => {
+                            let mut job = Job { id, sides: [None, None] };
+                            job.sides[side] = Some(exe);
+                            jobs.push(job);
+                        }
+                    }
+                }
+            }
+        }
+        let mut scenario_targets: Vec<String> = sides.iter().flat_map(|s| s.iter().map(|e| e.name.clone())).collect();
+        scenario_targets.sort();
+        scenario_targets.dedup();
+        Ok(Plan { jobs, flags, args: args.to_vec(), scenario_targets, scenario_home, exes: sides })
+    }
+
+    /// Runs round `round` of every job (or of those in `only`: extra rounds, which skip the
+    /// scenario runs), saving side i as `save_as[i]`; returns what it took.
+    pub fn round(
+        &mut self,
+        round: usize,
+        only: Option<&BTreeSet<String>>,
+        save_as: [&str; 2],
+        env: &RoundEnv,
+    ) -> anyhow::Result<String> {
+        let jobs: Vec<Job<'_>> = self
+            .jobs
+            .iter()
+            .filter(|j| only.is_none_or(|o| o.contains(&j.id)))
+            .map(|j| Job { id: j.id.clone(), sides: j.sides })
+            .collect();
+        let duets = run_round(&jobs, &self.flags, save_as, env)?;
+        let mut said = format!("{} duet(s) {duets:.1} s", jobs.len());
+        // Scenario metrics are not criterion benchmarks: they never get extra rounds.
+        if only.is_some() || self.scenario_targets.is_empty() {
+            return Ok(said);
+        }
+        let scenario_env = RoundEnv {
+            criterion_home: self.scenario_home.clone(),
+            results_home: env.results_home.clone(),
+            log: env.log.clone(),
+            phase: Phase::Scenarios,
+        };
+        let mut wrote: BTreeSet<String> = BTreeSet::new();
+        for side in if round % 2 == 1 { [0, 1] } else { [1, 0] } {
+            let mut took = 0.0;
+            for exe in self.exes[side].iter().filter(|e| self.scenario_targets.contains(&e.name)) {
+                let before = std::time::SystemTime::now();
+                took += benches::run_round(exe, &self.args, save_as[side], &scenario_env)?.as_secs_f64();
+                if wrote_since(&env.results_home, before) {
+                    wrote.insert(exe.name.clone());
+                }
+            }
+            said.push_str(&format!(", {} scenarios {took:.1} s", save_as[side]));
+        }
+        if round == 1 {
+            // Targets without results of their own need no whole runs (their criterion
+            // benchmarks ran as duets).
+            self.scenario_targets.retain(|t| wrote.contains(t));
+        }
+        Ok(said)
+    }
+}
+
+/// Runs every job once as a duet, saving side i's result as `save_as[i]`: one duet per usable
+/// CPU at a time, each pinned to its CPU. criterion's files end up under
+/// `env.criterion_home`, exactly as a plain run with `--save-baseline` leaves them. Returns
+/// the wall-clock seconds taken.
+pub fn run_round(jobs: &[Job<'_>], flags: &[String], save_as: [&str; 2], env: &RoundEnv) -> anyhow::Result<f64> {
+    let cpus = usable_cpus();
+    if cpus.is_empty() {
+        bail!("duets need to pin processes to a CPU, which this system does not allow; use --mode alternate");
+    }
+    let scratch = env.criterion_home.with_file_name("duets");
+    let started = Instant::now();
+    let mut queue = jobs.iter();
+    let mut running: Vec<Running> = Vec::new();
+    let mut free: Vec<usize> = cpus.iter().rev().copied().collect();
+    loop {
+        while let Some(cpu) = free.pop() {
+            let Some(job) = queue.next() else {
+                free.push(cpu);
+                break;
+            };
+            running.push(Running::start(job, cpu, flags, save_as, &scratch)?);
+        }
+        if running.is_empty() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+        let mut i = 0;
+        while i < running.len() {
+            if running[i].poll()? {
+                let done = running.swap_remove(i);
+                free.push(done.cpu);
+                done.finish(env)?;
+            } else {
+                i += 1;
+            }
+        }
+    }
+    Ok(started.elapsed().as_secs_f64())
+}
+
+/// A duet in progress.
+struct Running {
+    id: String,
+    cpu: usize,
+    children: Vec<(Child, String, PathBuf, PathBuf)>,
+    exited: Vec<Option<std::process::ExitStatus>>,
+}
+
+impl Running {
+    fn start(
+        job: &Job<'_>,
+        cpu: usize,
+        flags: &[String],
+        save_as: [&str; 2],
+        scratch: &Path,
+    ) -> anyhow::Result<Running> {
+        let filter = benches::exact_filter(&[job.id.as_str()]);
+        let mut children = Vec::new();
+        for (exe, name) in job.sides.iter().zip(save_as).filter_map(|(e, n)| Some(((*e)?, n))) {
+            let home = scratch.join(format!("cpu{cpu}-{name}"));
+            let results = home.join("noisegate");
+            if home.exists() {
+                std::fs::remove_dir_all(&home).with_context(|| format!("cannot clear {}", home.display()))?;
+            }
+            std::fs::create_dir_all(&results).with_context(|| format!("cannot create {}", results.display()))?;
+            let log = home.join("output.log");
+            let out = std::fs::File::create(&log).with_context(|| format!("cannot create {}", log.display()))?;
+            let mut cmd = Command::new(&exe.path);
+            cmd.arg("--bench")
+                .args(flags)
+                .arg(&filter)
+                .args(["--save-baseline", name])
+                .current_dir(&exe.cwd)
+                .env("CRITERION_HOME", home.join("criterion"))
+                .env("NOISEGATE_DIR", &results)
+                .env(bench_core::gate::PHASE_ENV, Phase::Criterion.as_env().expect("a phase value"))
+                .stdin(Stdio::null())
+                .stdout(out.try_clone().context("cannot share a log file")?)
+                .stderr(out);
+            pin(&mut cmd, cpu);
+            let child = cmd.spawn().with_context(|| format!("cannot run {}", exe.path.display()))?;
+            children.push((child, exe.name.clone(), home, log));
+        }
+        let exited = vec![None; children.len()];
+        Ok(Running { id: job.id.clone(), cpu, children, exited })
+    }
+
+    /// Whether every process of the duet has exited.
+    fn poll(&mut self) -> anyhow::Result<bool> {
+        for (i, (child, ..)) in self.children.iter_mut().enumerate() {
+            if self.exited[i].is_none() {
+                self.exited[i] = child.try_wait().context("cannot wait for a bench process")?;
+            }
+        }
+        Ok(self.exited.iter().all(Option::is_some))
+    }
+
+    /// Checks the exit statuses, appends the output to the round log and moves the results
+    /// into the shared directories.
+    fn finish(self, env: &RoundEnv) -> anyhow::Result<()> {
+        use std::io::Write;
+        let mut log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&env.log)
+            .with_context(|| format!("cannot open log file {}", env.log.display()))?;
+        for ((_, exe, home, out), status) in self.children.iter().zip(&self.exited) {
+            let text = std::fs::read_to_string(out).unwrap_or_default();
+            writeln!(log, "\n### duet on CPU {}: {} `{}`\n{text}", self.cpu, exe, self.id)
+                .with_context(|| format!("cannot write {}", env.log.display()))?;
+            let status = status.expect("polled to completion");
+            if !status.success() {
+                let lines: Vec<&str> = text.lines().collect();
+                bail!(
+                    "bench target `{exe}` failed ({status}) running `{}` in a duet; its output:\n{}\n(full log: {})",
+                    self.id,
+                    lines[lines.len().saturating_sub(20)..].join("\n"),
+                    env.log.display()
+                );
+            }
+            merge_tree(&home.join("criterion"), &env.criterion_home)?;
+            merge_tree(&home.join("noisegate"), &env.results_home)?;
+            let _ = std::fs::remove_dir_all(home);
+        }
+        Ok(())
+    }
+}
+
+/// Whether any file under `dir` was modified at or after `since`.
+pub fn wrote_since(dir: &Path, since: std::time::SystemTime) -> bool {
+    let Ok(entries) = std::fs::read_dir(dir) else { return false };
+    entries.flatten().any(|e| match e.file_type() {
+        Ok(t) if t.is_dir() => wrote_since(&e.path(), since),
+        Ok(_) => e.metadata().and_then(|m| m.modified()).is_ok_and(|m| m >= since),
+        Err(_) => false,
+    })
+}
+
+/// Moves everything under `from` to the same place under `to`, keeping what `to` already has
+/// (criterion's shared `report/` pages are written by every run; the first copy is kept).
+pub fn merge_tree(from: &Path, to: &Path) -> anyhow::Result<()> {
+    let entries = match std::fs::read_dir(from) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e).with_context(|| format!("cannot list {}", from.display())),
+    };
+    std::fs::create_dir_all(to).with_context(|| format!("cannot create {}", to.display()))?;
+    for entry in entries {
+        let entry = entry.with_context(|| format!("cannot list {}", from.display()))?;
+        let (src, dst) = (entry.path(), to.join(entry.file_name()));
+        let is_dir = entry.file_type().with_context(|| format!("cannot stat {}", src.display()))?.is_dir();
+        if !dst.exists() {
+            std::fs::rename(&src, &dst)
+                .with_context(|| format!("cannot move {} to {}", src.display(), dst.display()))?;
+        } else if is_dir && dst.is_dir() {
+            merge_tree(&src, &dst)?;
+        }
+    }
+    Ok(())
+}
+
+/// Makes the command's process run on `cpu` only.
+fn pin(cmd: &mut Command, cpu: usize) {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::process::CommandExt;
+        // SAFETY: between fork and exec the closure only builds a cpu_set_t on the stack and
+        // makes one system call, both async-signal-safe.
+        unsafe {
+            cmd.pre_exec(move || {
+                let mut set: libc::cpu_set_t = std::mem::zeroed();
+                libc::CPU_SET(cpu, &mut set);
+                if libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = (cmd, cpu);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(s: &[&str]) -> Vec<String> {
+        s.iter().map(|x| x.to_string()).collect()
+    }
+
+    #[test]
+    fn the_filter_is_split_off_and_flag_values_stay() {
+        let (flags, filter) = split_filter(&v(&["--quick", "--measurement-time", "2", "route", "--exact"]));
+        assert_eq!((flags, filter), (v(&["--quick", "--measurement-time", "2"]), Some("route".into())));
+        assert_eq!(split_filter(&v(&["--noplot"])), (v(&["--noplot"]), None));
+    }
+
+    #[test]
+    fn reads_criterion_and_libtest_lists() {
+        let out = "Gnuplot not found, using plotters backend\nroute/1to1: benchmark\ng/f/1: benchmark\nx: test\n";
+        assert_eq!(parse_list(out), v(&["route/1to1", "g/f/1"]));
+    }
+
+    #[test]
+    fn merging_moves_new_entries_and_keeps_existing_ones() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (from, to) = (tmp.path().join("from"), tmp.path().join("to"));
+        for (dir, file, text) in [
+            (&from, "g/b1/sample.json", "new"),
+            (&from, "report/index.html", "new"),
+            (&to, "report/index.html", "old"),
+            (&to, "g/b0/sample.json", "old"),
+        ] {
+            let p = dir.join(file);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        }
+        merge_tree(&from, &to).unwrap();
+        let read = |f: &str| std::fs::read_to_string(to.join(f)).unwrap();
+        assert_eq!((read("g/b1/sample.json"), read("g/b0/sample.json")), ("new".into(), "old".into()));
+        assert_eq!(read("report/index.html"), "old");
+        assert!(merge_tree(&tmp.path().join("absent"), &to).is_ok());
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_pinned_child_sees_one_cpu() {
+        let cpu = *usable_cpus().first().expect("the affinity mask is readable on Linux");
+        let mut cmd = Command::new("grep");
+        cmd.args(["Cpus_allowed_list", "/proc/self/status"]);
+        pin(&mut cmd, cpu);
+        let out = cmd.output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(text.split(':').nth(1).map(str::trim), Some(cpu.to_string().as_str()), "{text}");
+    }
+
+    /// A stand-in bench target: lists two benchmarks like criterion, "measures" the one its
+    /// exact filter names by writing where criterion would (with the CPUs it was allowed, its
+    /// phase and when it ran), and in the scenarios phase writes a `metrics.json` if `scenarios`.
+    #[cfg(target_os = "linux")]
+    fn fake_target(dir: &Path, name: &str, scenarios: bool) -> BenchExe {
+        let path = dir.join(name);
+        let scenario = if scenarios {
+            r#"mkdir -p "$NOISEGATE_DIR/scn/$save"; echo '{}' > "$NOISEGATE_DIR/scn/$save/metrics.json""#
+        } else {
+            ":"
+        };
+        let script = format!(
+            r#"#!/bin/sh
+list=0; save=""; filter=""
+while [ $# -gt 0 ]; do
+  case "$1" in --list) list=1;; --save-baseline) save="$2"; shift;; -*) ;; *) filter="$1";; esac
+  shift
+done
+if [ $list = 1 ]; then echo "Gnuplot not found"; echo "g/a: benchmark"; echo "g/b: benchmark"; exit 0; fi
+if [ "$NOISEGATE_PHASE" = scenarios ]; then {scenario}; exit 0; fi
+case "$filter" in *g/a*) id=g/a;; *g/b*) id=g/b;; *) exit 3;; esac
+start=$(date +%s%N); sleep 0.3; end=$(date +%s%N)
+cpus=$(grep Cpus_allowed_list /proc/self/status | cut -f2)
+mkdir -p "$CRITERION_HOME/$id/$save" "$CRITERION_HOME/report"
+echo '<html>' > "$CRITERION_HOME/report/index.html"
+echo "$cpus $NOISEGATE_PHASE $start $end" > "$CRITERION_HOME/$id/$save/ran.txt"
+"#
+        );
+        std::fs::write(&path, script).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        BenchExe { name: name.to_owned(), path, cwd: dir.to_path_buf() }
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_round_runs_each_benchmark_as_a_pinned_duet_and_scenarios_whole() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (b, h) = (tmp.path().join("b"), tmp.path().join("h"));
+        std::fs::create_dir_all(&b).unwrap();
+        std::fs::create_dir_all(&h).unwrap();
+        let base = [fake_target(&b, "load", true), fake_target(&b, "micro", false)];
+        let head = [fake_target(&h, "load", true), fake_target(&h, "micro", false)];
+        let env = RoundEnv {
+            criterion_home: tmp.path().join("ab/criterion"),
+            results_home: tmp.path().join("ab/noisegate"),
+            log: tmp.path().join("ab/runs.log"),
+            phase: Phase::All,
+        };
+        std::fs::create_dir_all(&env.results_home).unwrap();
+        let mut plan = Plan::new([&base, &head], &v(&["--quick", "g/"]), tmp.path().join("ab/scn")).unwrap();
+        // Both targets list g/a and g/b: the second target's listing replaces the first's.
+        assert_eq!(plan.jobs.iter().map(|j| j.id.as_str()).collect::<Vec<_>>(), ["g/a", "g/b"]);
+        assert_eq!(plan.scenario_targets, v(&["load", "micro"]));
+        plan.round(1, None, ["ab-base-1", "ab-head-1"], &env).unwrap();
+
+        for id in ["g/a", "g/b"] {
+            let read = |name: &str| -> Vec<String> {
+                let f = env.criterion_home.join(id).join(name).join("ran.txt");
+                std::fs::read_to_string(&f).unwrap().split_whitespace().map(str::to_owned).collect()
+            };
+            let (bs, hs) = (read("ab-base-1"), read("ab-head-1"));
+            // Same single CPU, criterion phase, and the two runs overlapped in time.
+            assert_eq!(bs[0], hs[0], "{bs:?} {hs:?}");
+            assert!(bs[0].parse::<usize>().is_ok(), "pinned to one CPU: {bs:?}");
+            assert_eq!((bs[1].as_str(), hs[1].as_str()), ("criterion", "criterion"));
+            let t = |v: &[String], i: usize| v[i].parse::<u128>().unwrap();
+            assert!(t(&bs, 2) < t(&hs, 3) && t(&hs, 2) < t(&bs, 3), "ran together: {bs:?} {hs:?}");
+        }
+        assert!(env.criterion_home.join("report/index.html").is_file(), "shared pages are kept once");
+        assert!(!env.criterion_home.with_file_name("duets").read_dir().unwrap().any(|_| true), "scratch cleared");
+        for name in ["ab-base-1", "ab-head-1"] {
+            assert!(env.results_home.join("scn").join(name).join("metrics.json").is_file());
+        }
+        // Only the target with results of its own keeps its whole runs.
+        assert_eq!(plan.scenario_targets, v(&["load"]));
+        // An extra round runs just the suspects, with no scenario runs.
+        let only: BTreeSet<String> = ["g/b".to_owned()].into();
+        plan.round(6, Some(&only), ["ab-base-6", "ab-head-6"], &env).unwrap();
+        assert!(env.criterion_home.join("g/b/ab-head-6/ran.txt").is_file());
+        assert!(!env.criterion_home.join("g/a/ab-head-6").exists());
+        assert!(!env.results_home.join("scn/ab-head-6").exists());
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_failing_duet_names_the_target_and_benchmark() {
+        let tmp = tempfile::tempdir().unwrap();
+        let exe = fake_target(tmp.path(), "micro", false);
+        let env = RoundEnv {
+            criterion_home: tmp.path().join("ab/criterion"),
+            results_home: tmp.path().join("ab/noisegate"),
+            log: tmp.path().join("ab/runs.log"),
+            phase: Phase::All,
+        };
+        std::fs::create_dir_all(&env.results_home).unwrap();
+        let job = Job { id: "g/zzz".into(), sides: [Some(&exe), Some(&exe)] };
+        let err = run_round(&[job], &[], ["x-1", "y-1"], &env).unwrap_err().to_string();
+        assert!(err.contains("`micro`") && err.contains("`g/zzz`") && err.contains("runs.log"), "{err}");
+    }
+}
