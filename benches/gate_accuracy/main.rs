@@ -5,7 +5,8 @@
 //! Run: `cargo bench --bench gate_accuracy` (20 rounds, about 18 minutes on a 2-core machine;
 //! `-- --quick` for 13 rounds, `-- --rounds N` to choose, `-- --reuse` to re-judge the rounds
 //! of the last run without measuring; `-- --duet` for duet mode, below; `-- --probe` for the
-//! 40-second probe of whether the noise belongs to a process or to a CPU, see `probe`). Writes `target/noisegate/gate_accuracy/report.md` and
+//! 40-second probe of whether the noise belongs to a process or to a CPU, see `probe`;
+//! `-- --through-ab N` for N whole `noisegate ab` runs per variant, see `through_ab`). Writes `target/noisegate/gate_accuracy/report.md` and
 //! keeps the rounds (criterion's files under `criterion/`, criterion's printed verdicts in
 //! `runs.json`). The target has `bench = false`: plain `cargo bench` does not run it.
 //!
@@ -36,6 +37,7 @@
 mod experiment;
 mod kernels;
 mod probe;
+mod through_ab;
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -53,6 +55,14 @@ fn main() {
             pin_to(cpu);
         }
         probe::probe(secs);
+        return;
+    }
+    let args: Vec<String> = std::env::args().collect();
+    if args.iter().any(|a| a == "--through-ab") {
+        if let Err(e) = through_ab::run(&args) {
+            eprintln!("error: {e:#}");
+            std::process::exit(2);
+        }
         return;
     }
     if std::env::args().any(|a| a == "--probe") {
