@@ -309,6 +309,47 @@ fn calibration_is_stored_and_picked_up_by_compare() {
 }
 
 #[test]
+fn duet_rounds_are_judged_by_totals_with_the_duet_calibration_only() {
+    let p = Project::new();
+    // Per-iteration figures whose median (100) hides a slow tail, while the total over
+    // iterations is 10 % higher in the head: samples 1..5 iterations, the 5-iteration sample
+    // slow. The median says unchanged; the total (the duet figure) says +10 %.
+    for i in 1..=5 {
+        p.bench("g/x", &format!("b{i}"), &[100.0, 100.0, 100.0, 100.0, 100.0]);
+        p.bench("g/x", &format!("h{i}"), &[100.0, 100.0, 100.0, 100.0, 100.0 + 10.0 * 15.0 / 5.0 + 0.1 * i as f64]);
+    }
+    let sides = ["--base", "b1,b2,b3,b4,b5", "--head", "h1,h2,h3,h4,h5", "--paired", "--format", "json"];
+    let judge = |extra: &[&str]| {
+        let o = p.run(&[&["compare"], &sides[..], extra].concat());
+        let v: Value = serde_json::from_slice(&o.stdout).unwrap_or(Value::Null);
+        (o, v)
+    };
+    let (o, v) = judge(&[]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(v["benchmarks"][0]["verdict"], "unchanged", "{v}");
+    let (o, v) = judge(&["--figure", "total"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let change = v["benchmarks"][0]["change"]["estimate"].as_f64().unwrap();
+    assert!((change - 0.10).abs() < 0.003, "total over iterations is +10 %: {v}");
+
+    // A back-to-back calibration is not used for duet rounds, and the outputs say so.
+    let cal = p.rounds("g/x", "cal", 100.0, &[1.0, 1.03, 0.97, 1.02, 0.98, 1.01]);
+    let o = p.run(&["calibrate", "--from", &cal.join(",")]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let back_to_back = p.root().join("baselines/calibration.json");
+    let (_, v) = judge(&["--figure", "total", "--calibration", back_to_back.to_str().unwrap()]);
+    let warnings = v["warnings"].to_string();
+    assert!(warnings.contains("back-to-back") && warnings.contains("calibrate --mode duet"), "{v}");
+    assert_ne!(v["benchmarks"][0]["noise"]["source"], "calibrated", "{v}");
+    // Discovered by pairing: baselines/calibration.json never serves --figure total.
+    let (_, v) = judge(&["--figure", "total"]);
+    assert_eq!(v["warnings"], json!([]), "{v}");
+    // --from reads saved back-to-back runs: asking for duets with it is a usage error.
+    let o = p.run(&["calibrate", "--from", &cal.join(","), "--mode", "duet"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+}
+
+#[test]
 fn baselines_export_and_import_round_trip() {
     let p = Project::new();
     p.bench("g/x", "main", &[100.0, 100.1, 99.9]);

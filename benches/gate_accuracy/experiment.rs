@@ -199,12 +199,32 @@ fn measure_duet(s: &Settings, home: &Path, raw: &Path) -> anyhow::Result<(Said, 
     }
     // Two processes share a CPU, so a kernel run's wall time is about twice its CPU time.
     let run_s = seconds.iter().sum::<f64>() / seconds.len() as f64;
-    let said = Said::new();
+    let said = criterion_on_duets(s.rounds, home)?;
     bench_core::results::write_json_atomic(
         raw,
         &SavedRuns { rounds: s.rounds, run_s, said: said.clone(), duet: true },
     )?;
     Ok((said, run_s))
+}
+
+/// criterion's own verdict on every duet pair: `--load-baseline <variant>-<r> --baseline
+/// b<variant>-<r>` makes criterion compare the two saved runs without measuring again, with its
+/// default significance and noise threshold, so both gates judge exactly the same data.
+fn criterion_on_duets(rounds: usize, home: &Path) -> anyhow::Result<Said> {
+    let mut said = Said::new();
+    for r in 1..=rounds {
+        for (v, _) in TESTED {
+            let out = child_command(home, 0, "--load-baseline", &format!("{v}-{r}"), None)?
+                .args(["--baseline", &format!("{}-{r}", base_of(true, v))])
+                .output()
+                .context("cannot run criterion's comparison")?;
+            if !out.status.success() {
+                bail!("criterion's comparison of {v}-{r} failed: {}", String::from_utf8_lossy(&out.stderr));
+            }
+            said.entry(v.to_owned()).or_default().push(criterion_verdicts(&String::from_utf8_lossy(&out.stdout)));
+        }
+    }
+    Ok(said)
 }
 
 /// Criterion wrote the latest run to `new`; keep it under the variant's round name.
@@ -238,7 +258,14 @@ pub fn run(args: Vec<String>) -> anyhow::Result<()> {
         }
         s.duet = runs.duet;
         check_rounds(&mut s)?;
-        (runs.said, runs.run_s)
+        if runs.duet && runs.said.is_empty() {
+            // Duet rounds measured before criterion's verdicts were taken from them.
+            let said = criterion_on_duets(runs.rounds, &home)?;
+            bench_core::results::write_json_atomic(&raw, &SavedRuns { said: said.clone(), ..runs })?;
+            (said, runs.run_s)
+        } else {
+            (runs.said, runs.run_s)
+        }
     } else {
         check_rounds(&mut s)?;
         if s.duet { measure_duet(&s, &home, &raw)? } else { measure(&s, &home, &raw)? }
@@ -445,6 +472,9 @@ fn render(
     o.push_str("| benchmark | true change | noisegate regressed | noisegate improved | noisegate bench time | criterion \"regressed\" | criterion regressed or improved | criterion bench time |\n");
     o.push_str("|---|---|---|---|---|---|---|---|\n");
     let mut totals: BTreeMap<&str, (usize, usize, usize, usize, usize)> = BTreeMap::new();
+    // Wall-clock time of one round of a comparison: base and head one after the other, or a
+    // duet (both at once).
+    let round_s = if s.duet { run_s } else { 2.0 * run_s };
     for k in KERNELS {
         for (v, label) in TESTED {
             let (reg, imp, used) = gate[&(v, k)];
@@ -462,11 +492,11 @@ fn render(
                 "| {k} | {label} | {} | {} | {:.1} s ({:.1} rounds a side) | {} | {} | {:.1} s |\n",
                 pct(reg, n),
                 pct(imp, n),
-                2.0 * used as f64 / n as f64 * run_s,
+                round_s * used as f64 / n as f64,
                 used as f64 / n as f64,
                 pct(c_reg, c.len()),
                 pct(c_any, c.len()),
-                2.0 * run_s
+                round_s
             ));
         }
     }
@@ -483,7 +513,7 @@ fn render(
     }
     if s.duet {
         o.push_str(
-            "\nDuet mode: every variant ran at the same time as a base run of its own, both pinned to one CPU (two duets at once, one per CPU), and is judged against that base run; criterion's verdicts were not recorded (its comparison needs the base saved first).\n",
+            "\nDuet mode: every variant ran at the same time as a base run of its own, both pinned to one CPU (two duets at once, one per CPU), and is judged against that base run. criterion's verdict is its own comparison of the same two saved runs (`--load-baseline <variant> --baseline <its base>`, no new measurement). A duet's two runs take one run's wall-clock time.\n",
         );
     }
     o.push_str(&format!(

@@ -125,10 +125,10 @@ pub fn run(a: CalibrateArgs<'_>) -> anyhow::Result<Outcome> {
         .with_context(|| format!("cannot write the calibration to {} (choose a writable --output)", path.display()))?;
     print_table(&cal, &config);
     println!(
-        "wrote {} ({} runs, {} pairs, {} benchmarks); {} in this project use it from now on",
+        "wrote {} ({} runs in {} pairs, {} benchmarks); {} in this project use it from now on",
         path.display(),
-        cal.pairing.as_str(),
         cal.runs,
+        cal.pairing.as_str(),
         cal.benchmarks.len(),
         match cal.pairing {
             Pairing::Duet => "`noisegate ab` (duets) and `compare --figure total`",
