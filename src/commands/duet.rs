@@ -22,7 +22,7 @@
 //!
 //! [`Figure::TotalOverIterations`]: bench_core::gate::Figure::TotalOverIterations
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -156,6 +156,7 @@ impl<'a> Plan<'a> {
     pub fn new(sides: [&'a [BenchExe]; 2], args: &[String], scenario_home: PathBuf) -> anyhow::Result<Plan<'a>> {
         let (flags, filter) = split_filter(args);
         let list_args: Vec<String> = flags.iter().cloned().chain(filter).collect();
+        let flags = duet_flags(&flags);
         let mut jobs: Vec<Job<'a>> = Vec::new();
         for (side, exes) in sides.iter().enumerate() {
             for exe in exes.iter() {
@@ -192,8 +193,11 @@ impl<'a> Plan<'a> {
             .filter(|j| only.is_none_or(|o| o.contains(&j.id)))
             .map(|j| Job { id: j.id.clone(), sides: j.sides })
             .collect();
-        let duets = run_round(&jobs, &self.flags, save_as, env)?;
+        let (duets, uneven) = run_round(&jobs, &self.flags, save_as, env)?;
         let mut said = format!("{} duet(s) {duets:.1} s", jobs.len());
+        if uneven > 0 {
+            said.push_str(&format!(" ({uneven} uneven: one run went on alone for over a quarter of the duet)"));
+        }
         // Scenario metrics are not criterion benchmarks: they never get extra rounds.
         if only.is_some() || self.scenario_targets.is_empty() {
             return Ok(said);
@@ -208,9 +212,9 @@ impl<'a> Plan<'a> {
         for side in if round % 2 == 1 { [0, 1] } else { [1, 0] } {
             let mut took = 0.0;
             for exe in self.exes[side].iter().filter(|e| self.scenario_targets.contains(&e.name)) {
-                let before = std::time::SystemTime::now();
+                let before = snapshot(&env.results_home);
                 took += benches::run_round(exe, &self.args, save_as[side], &scenario_env)?.as_secs_f64();
-                if wrote_since(&env.results_home, before) {
+                if snapshot(&env.results_home) != before {
                     wrote.insert(exe.name.clone());
                 }
             }
@@ -228,8 +232,13 @@ impl<'a> Plan<'a> {
 /// Runs every job once as a duet, saving side i's result as `save_as[i]`: one duet per usable
 /// CPU at a time, each pinned to its CPU. criterion's files end up under
 /// `env.criterion_home`, exactly as a plain run with `--save-baseline` leaves them. Returns
-/// the wall-clock seconds taken.
-pub fn run_round(jobs: &[Job<'_>], flags: &[String], save_as: [&str; 2], env: &RoundEnv) -> anyhow::Result<f64> {
+/// the wall-clock seconds taken and how many duets were [uneven](Running::uneven).
+pub fn run_round(
+    jobs: &[Job<'_>],
+    flags: &[String],
+    save_as: [&str; 2],
+    env: &RoundEnv,
+) -> anyhow::Result<(f64, usize)> {
     let cpus = usable_cpus();
     if cpus.is_empty() {
         bail!("duets need to pin processes to a CPU, which this system does not allow; use --mode alternate");
@@ -239,6 +248,7 @@ pub fn run_round(jobs: &[Job<'_>], flags: &[String], save_as: [&str; 2], env: &R
     let mut queue = jobs.iter();
     let mut running: Vec<Running> = Vec::new();
     let mut free: Vec<usize> = cpus.iter().rev().copied().collect();
+    let mut uneven = 0;
     loop {
         while let Some(cpu) = free.pop() {
             let Some(job) = queue.next() else {
@@ -256,13 +266,33 @@ pub fn run_round(jobs: &[Job<'_>], flags: &[String], save_as: [&str; 2], env: &R
             if running[i].poll()? {
                 let done = running.swap_remove(i);
                 free.push(done.cpu);
-                done.finish(env)?;
+                uneven += usize::from(done.finish(env)?);
             } else {
                 i += 1;
             }
         }
     }
-    Ok(started.elapsed().as_secs_f64())
+    Ok((started.elapsed().as_secs_f64(), uneven))
+}
+
+/// Share of a duet's time one run may go on alone before the duet counts as uneven.
+const UNEVEN: f64 = 0.25;
+
+/// The bench flags for duets: criterion's `--quick` stops each run as soon as its own estimate
+/// settles, so the two runs of a duet would end at different times and one would run alone
+/// (measured: an A/A duet of `request_response` under `--quick` read −48 %). Duets replace it by
+/// fixed times, the accuracy experiment's 0.5 s warm-up and 1 s measurement (unless given).
+pub fn duet_flags(flags: &[String]) -> Vec<String> {
+    if !flags.iter().any(|f| f == "--quick") {
+        return flags.to_vec();
+    }
+    let mut out: Vec<String> = flags.iter().filter(|f| *f != "--quick").cloned().collect();
+    for (flag, value) in [("--warm-up-time", "0.5"), ("--measurement-time", "1")] {
+        if !out.iter().any(|f| f == flag) {
+            out.extend([flag.to_owned(), value.to_owned()]);
+        }
+    }
+    out
 }
 
 /// A duet in progress.
@@ -271,6 +301,9 @@ struct Running {
     cpu: usize,
     children: Vec<(Child, String, PathBuf, PathBuf)>,
     exited: Vec<Option<std::process::ExitStatus>>,
+    started: Instant,
+    /// When each process was seen to have exited.
+    ended: Vec<Option<Instant>>,
 }
 
 impl Running {
@@ -309,7 +342,8 @@ impl Running {
             children.push((child, exe.name.clone(), home, log));
         }
         let exited = vec![None; children.len()];
-        Ok(Running { id: job.id.clone(), cpu, children, exited })
+        let ended = vec![None; children.len()];
+        Ok(Running { id: job.id.clone(), cpu, children, exited, started: Instant::now(), ended })
     }
 
     /// Whether every process of the duet has exited.
@@ -317,14 +351,28 @@ impl Running {
         for (i, (child, ..)) in self.children.iter_mut().enumerate() {
             if self.exited[i].is_none() {
                 self.exited[i] = child.try_wait().context("cannot wait for a bench process")?;
+                if self.exited[i].is_some() {
+                    self.ended[i] = Some(Instant::now());
+                }
             }
         }
         Ok(self.exited.iter().all(Option::is_some))
     }
 
+    /// Whether one run of the duet went on alone for more than [`UNEVEN`] of the duet's time:
+    /// then the pair did not share the CPU throughout and its ratio is biased.
+    fn uneven(&self) -> bool {
+        let ends: Vec<Duration> = self.ended.iter().flatten().map(|e| e.duration_since(self.started)).collect();
+        match ends[..] {
+            [a, b] => a.max(b).saturating_sub(a.min(b)).as_secs_f64() > UNEVEN * a.max(b).as_secs_f64(),
+            _ => false,
+        }
+    }
+
     /// Checks the exit statuses, appends the output to the round log and moves the results
-    /// into the shared directories.
-    fn finish(self, env: &RoundEnv) -> anyhow::Result<()> {
+    /// into the shared directories. Returns whether the duet was [uneven](Running::uneven).
+    fn finish(self, env: &RoundEnv) -> anyhow::Result<bool> {
+        let uneven = self.uneven();
         use std::io::Write;
         let mut log = std::fs::OpenOptions::new()
             .create(true)
@@ -349,18 +397,31 @@ impl Running {
             merge_tree(&home.join("noisegate"), &env.results_home)?;
             let _ = std::fs::remove_dir_all(home);
         }
-        Ok(())
+        if uneven {
+            writeln!(log, "\n### duet `{}` was uneven: one run went on alone for over a quarter of it", self.id)
+                .with_context(|| format!("cannot write {}", env.log.display()))?;
+        }
+        Ok(uneven)
     }
 }
 
-/// Whether any file under `dir` was modified at or after `since`.
-pub fn wrote_since(dir: &Path, since: std::time::SystemTime) -> bool {
-    let Ok(entries) = std::fs::read_dir(dir) else { return false };
-    entries.flatten().any(|e| match e.file_type() {
-        Ok(t) if t.is_dir() => wrote_since(&e.path(), since),
-        Ok(_) => e.metadata().and_then(|m| m.modified()).is_ok_and(|m| m >= since),
-        Err(_) => false,
-    })
+/// Every file under `dir` with its modification time and length, to see what a run wrote.
+/// (Comparing modification times with the clock would not do: the kernel stamps files with a
+/// coarse clock that lags the precise one by up to a tick.)
+pub fn snapshot(dir: &Path) -> BTreeMap<PathBuf, (Option<std::time::SystemTime>, u64)> {
+    let mut out = BTreeMap::new();
+    let Ok(entries) = std::fs::read_dir(dir) else { return out };
+    for e in entries.flatten() {
+        match e.file_type() {
+            Ok(t) if t.is_dir() => out.extend(snapshot(&e.path())),
+            Ok(_) => {
+                let meta = e.metadata().ok();
+                out.insert(e.path(), (meta.as_ref().and_then(|m| m.modified().ok()), meta.map_or(0, |m| m.len())));
+            }
+            Err(_) => {}
+        }
+    }
+    out
 }
 
 /// Moves everything under `from` to the same place under `to`, keeping what `to` already has
@@ -424,6 +485,19 @@ mod tests {
     }
 
     #[test]
+    fn quick_becomes_fixed_times_for_duets() {
+        assert_eq!(
+            duet_flags(&v(&["--quick", "--noplot"])),
+            v(&["--noplot", "--warm-up-time", "0.5", "--measurement-time", "1"])
+        );
+        assert_eq!(
+            duet_flags(&v(&["--quick", "--measurement-time", "3"])),
+            v(&["--measurement-time", "3", "--warm-up-time", "0.5"])
+        );
+        assert_eq!(duet_flags(&v(&["--noplot"])), v(&["--noplot"]));
+    }
+
+    #[test]
     fn reads_criterion_and_libtest_lists() {
         let out = "Gnuplot not found, using plotters backend\nroute/1to1: benchmark\ng/f/1: benchmark\nx: test\n";
         assert_eq!(parse_list(out), v(&["route/1to1", "g/f/1"]));
@@ -466,7 +540,7 @@ mod tests {
     /// exact filter names by writing where criterion would (with the CPUs it was allowed, its
     /// phase and when it ran), and in the scenarios phase writes a `metrics.json` if `scenarios`.
     #[cfg(target_os = "linux")]
-    fn fake_target(dir: &Path, name: &str, scenarios: bool) -> BenchExe {
+    fn fake_target(dir: &Path, name: &str, scenarios: bool, sleep: &str) -> BenchExe {
         let path = dir.join(name);
         let scenario = if scenarios {
             r#"mkdir -p "$NOISEGATE_DIR/scn/$save"; echo '{}' > "$NOISEGATE_DIR/scn/$save/metrics.json""#
@@ -483,7 +557,7 @@ done
 if [ $list = 1 ]; then echo "Gnuplot not found"; echo "g/a: benchmark"; echo "g/b: benchmark"; exit 0; fi
 if [ "$NOISEGATE_PHASE" = scenarios ]; then {scenario}; exit 0; fi
 case "$filter" in *g/a*) id=g/a;; *g/b*) id=g/b;; *) exit 3;; esac
-start=$(date +%s%N); sleep 0.3; end=$(date +%s%N)
+start=$(date +%s%N); sleep {sleep}; end=$(date +%s%N)
 cpus=$(grep Cpus_allowed_list /proc/self/status | cut -f2)
 mkdir -p "$CRITERION_HOME/$id/$save" "$CRITERION_HOME/report"
 echo '<html>' > "$CRITERION_HOME/report/index.html"
@@ -503,8 +577,8 @@ echo "$cpus $NOISEGATE_PHASE $start $end" > "$CRITERION_HOME/$id/$save/ran.txt"
         let (b, h) = (tmp.path().join("b"), tmp.path().join("h"));
         std::fs::create_dir_all(&b).unwrap();
         std::fs::create_dir_all(&h).unwrap();
-        let base = [fake_target(&b, "load", true), fake_target(&b, "micro", false)];
-        let head = [fake_target(&h, "load", true), fake_target(&h, "micro", false)];
+        let base = [fake_target(&b, "load", true, "0.3"), fake_target(&b, "micro", false, "0.3")];
+        let head = [fake_target(&h, "load", true, "0.3"), fake_target(&h, "micro", false, "0.3")];
         let env = RoundEnv {
             criterion_home: tmp.path().join("ab/criterion"),
             results_home: tmp.path().join("ab/noisegate"),
@@ -513,6 +587,7 @@ echo "$cpus $NOISEGATE_PHASE $start $end" > "$CRITERION_HOME/$id/$save/ran.txt"
         };
         std::fs::create_dir_all(&env.results_home).unwrap();
         let mut plan = Plan::new([&base, &head], &v(&["--quick", "g/"]), tmp.path().join("ab/scn")).unwrap();
+        assert_eq!(plan.flags, v(&["--warm-up-time", "0.5", "--measurement-time", "1"]), "no --quick in duets");
         // Both targets list g/a and g/b: the second target's listing replaces the first's.
         assert_eq!(plan.jobs.iter().map(|j| j.id.as_str()).collect::<Vec<_>>(), ["g/a", "g/b"]);
         assert_eq!(plan.scenario_targets, v(&["load", "micro"]));
@@ -550,7 +625,7 @@ echo "$cpus $NOISEGATE_PHASE $start $end" > "$CRITERION_HOME/$id/$save/ran.txt"
     #[test]
     fn a_failing_duet_names_the_target_and_benchmark() {
         let tmp = tempfile::tempdir().unwrap();
-        let exe = fake_target(tmp.path(), "micro", false);
+        let exe = fake_target(tmp.path(), "micro", false, "0.3");
         let env = RoundEnv {
             criterion_home: tmp.path().join("ab/criterion"),
             results_home: tmp.path().join("ab/noisegate"),
@@ -561,5 +636,25 @@ echo "$cpus $NOISEGATE_PHASE $start $end" > "$CRITERION_HOME/$id/$save/ran.txt"
         let job = Job { id: "g/zzz".into(), sides: [Some(&exe), Some(&exe)] };
         let err = run_round(&[job], &[], ["x-1", "y-1"], &env).unwrap_err().to_string();
         assert!(err.contains("`micro`") && err.contains("`g/zzz`") && err.contains("runs.log"), "{err}");
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_duet_whose_runs_end_far_apart_is_counted_uneven() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (b, h) = (tmp.path().join("b"), tmp.path().join("h"));
+        std::fs::create_dir_all(&b).unwrap();
+        std::fs::create_dir_all(&h).unwrap();
+        let (short, long) = (fake_target(&b, "micro", false, "0.1"), fake_target(&h, "micro", false, "1.0"));
+        let env = RoundEnv {
+            criterion_home: tmp.path().join("ab/criterion"),
+            results_home: tmp.path().join("ab/noisegate"),
+            log: tmp.path().join("ab/runs.log"),
+            phase: Phase::All,
+        };
+        let job = |a, b| Job { id: "g/a".into(), sides: [Some(a), Some(b)] };
+        assert_eq!(run_round(&[job(&short, &long)], &[], ["b-1", "h-1"], &env).unwrap().1, 1);
+        assert!(std::fs::read_to_string(&env.log).unwrap().contains("uneven"));
+        assert_eq!(run_round(&[job(&long, &long)], &[], ["b-2", "h-2"], &env).unwrap().1, 0);
     }
 }
