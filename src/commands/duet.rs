@@ -645,7 +645,7 @@ echo "$cpus $NOISEGATE_PHASE $start $end" > "$CRITERION_HOME/$id/$save/ran.txt"
         let (b, h) = (tmp.path().join("b"), tmp.path().join("h"));
         std::fs::create_dir_all(&b).unwrap();
         std::fs::create_dir_all(&h).unwrap();
-        let (short, long) = (fake_target(&b, "micro", false, "0.1"), fake_target(&h, "micro", false, "1.0"));
+        let (short, long) = (fake_target(&b, "micro", false, "0.1"), fake_target(&h, "micro", false, "1.5"));
         let env = RoundEnv {
             criterion_home: tmp.path().join("ab/criterion"),
             results_home: tmp.path().join("ab/noisegate"),
