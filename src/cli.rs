@@ -181,8 +181,9 @@ pub enum Command {
     /// Each name is a criterion baseline (from `cargo bench -- --save-baseline NAME`) or a
     /// committed baseline file `baselines/NAME.json`; several comma-separated names on a side are
     /// rounds (separate runs), which is what lets the gate measure run-to-run noise. Head defaults
-    /// to criterion's latest run (`new`). Noise learned by `noisegate calibrate` is picked up
-    /// from the nearest `baselines/calibration.json`. noisegate's own scenario results
+    /// to criterion's latest run (`new`). Noise learned by `noisegate calibrate --mode alternate`
+    /// is picked up from the nearest `baselines/calibration.json` (with --figure total, that of
+    /// `noisegate calibrate --mode duet`: `baselines/calibration-duet.json`). noisegate's own scenario results
     /// (target/noisegate/**/NAME/metrics.json) are judged too, each metric in its own direction.
     ///
     /// Examples:

@@ -1,4 +1,5 @@
-//! Stored per-benchmark noise: `baselines/calibration.json`, written by `noisegate calibrate`
+//! Stored per-benchmark noise: `baselines/calibration.json` (pairs run back to back) or
+//! `baselines/calibration-duet.json` (duets; see [`Pairing`]), written by `noisegate calibrate`
 //! from A/A runs and picked up by every later comparison in the same project.
 //!
 //! The file is versioned and carries the fingerprint of the machine it was measured on; noise

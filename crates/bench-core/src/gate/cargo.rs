@@ -3,7 +3,7 @@
 //! just ran against baseline NAME, prints the verdict table and gives the exit code.
 //!
 //! One round a side cannot measure run-to-run noise, so this path leans on the project's
-//! calibration (`baselines/calibration.json`, from `noisegate calibrate`); without one it
+//! calibration (`baselines/calibration.json`, from `noisegate calibrate --mode alternate`); without one it
 //! assumes [`ASSUMED_RUN_SD`](super::ASSUMED_RUN_SD) and says so in every row.
 
 use std::io::IsTerminal;

@@ -155,7 +155,7 @@ pub(crate) fn any_assumed(cmp: &Comparison) -> bool {
 pub(crate) fn assumed_note() -> String {
     format!(
         "between-run noise was not measured (one round a side and no calibration) but assumed to be {}; \
-         run `noisegate calibrate` to measure it",
+         run `noisegate calibrate --mode alternate` to measure it",
         format::setting_percent(crate::gate::ASSUMED_RUN_SD)
     )
 }
