@@ -28,7 +28,12 @@ pub(super) fn measure_duet(s: &Settings, home: &Path, raw: &Path) -> anyhow::Res
                 let mut children = Vec::new();
                 for (i, (v, pct)) in chunk.iter().enumerate() {
                     let cpu = (i + r + slot) % cpus;
-                    for (name, pct) in [(format!("{}-{r}", base_of(true, v)), 0), (format!("{v}-{r}"), *pct)] {
+                    let mut pair = [(format!("{}-{r}", base_of(true, v)), 0), (format!("{v}-{r}"), *pct)];
+                    // As `ab` does: the side started first alternates by round.
+                    if r % 2 == 0 {
+                        pair.reverse();
+                    }
+                    for (name, pct) in pair {
                         let own = home.join("children").join(&name);
                         let child = child_command(&own, pct, "--save-baseline", &name, Some(cpu))?
                             .arg(k)
