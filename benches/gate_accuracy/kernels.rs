@@ -73,3 +73,17 @@ pub fn alloc(units: u64) -> usize {
     }
     total
 }
+
+/// The three kernels at `extra_pct` percent more work units, as criterion group `accuracy`
+/// (`accuracy/cpu`, `accuracy/memory`, `accuracy/alloc`).
+pub fn bench_all(c: &mut criterion::Criterion, extra_pct: u64) {
+    let mut g = c.benchmark_group("accuracy");
+    let cpu = units(CPU_UNITS, extra_pct);
+    g.bench_function("cpu", |b| b.iter(|| self::cpu(black_box(cpu))));
+    let chase = Chase::new();
+    let steps = units(MEMORY_UNITS, extra_pct);
+    g.bench_function("memory", |b| b.iter(|| chase.run(black_box(steps))));
+    let maps = units(ALLOC_UNITS, extra_pct);
+    g.bench_function("alloc", |b| b.iter(|| self::alloc(black_box(maps))));
+    g.finish();
+}

@@ -39,7 +39,6 @@ mod kernels;
 mod probe;
 mod through_ab;
 
-use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::Criterion;
@@ -92,15 +91,7 @@ fn child(extra_pct: u64) {
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(1))
         .configure_from_args();
-    let mut g = c.benchmark_group("accuracy");
-    let cpu = kernels::units(kernels::CPU_UNITS, extra_pct);
-    g.bench_function("cpu", |b| b.iter(|| kernels::cpu(black_box(cpu))));
-    let chase = kernels::Chase::new();
-    let steps = kernels::units(kernels::MEMORY_UNITS, extra_pct);
-    g.bench_function("memory", |b| b.iter(|| chase.run(black_box(steps))));
-    let maps = kernels::units(kernels::ALLOC_UNITS, extra_pct);
-    g.bench_function("alloc", |b| b.iter(|| kernels::alloc(black_box(maps))));
-    g.finish();
+    kernels::bench_all(&mut c, extra_pct);
     c.final_summary();
 }
 

@@ -8,7 +8,6 @@
 #[path = "../../../benches/gate_accuracy/kernels.rs"]
 mod kernels;
 
-use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group};
@@ -17,15 +16,7 @@ use criterion::{Criterion, criterion_group};
 const EXTRA_PCT: u64 = 0;
 
 fn accuracy(c: &mut Criterion) {
-    let mut g = c.benchmark_group("accuracy");
-    let cpu = kernels::units(kernels::CPU_UNITS, EXTRA_PCT);
-    g.bench_function("cpu", |b| b.iter(|| kernels::cpu(black_box(cpu))));
-    let chase = kernels::Chase::new();
-    let steps = kernels::units(kernels::MEMORY_UNITS, EXTRA_PCT);
-    g.bench_function("memory", |b| b.iter(|| chase.run(black_box(steps))));
-    let maps = kernels::units(kernels::ALLOC_UNITS, EXTRA_PCT);
-    g.bench_function("alloc", |b| b.iter(|| kernels::alloc(black_box(maps))));
-    g.finish();
+    kernels::bench_all(c, EXTRA_PCT);
 }
 
 criterion_group! {

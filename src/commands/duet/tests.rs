@@ -105,6 +105,16 @@ echo "$cpus $NOISEGATE_PHASE $start $end" > "$CRITERION_HOME/$id/$save/ran.txt"
     BenchExe { name: name.to_owned(), path, cwd: dir.to_path_buf() }
 }
 
+/// Where a test round's results go, under `dir/ab`.
+fn round_env(dir: &Path) -> RoundEnv {
+    RoundEnv {
+        criterion_home: dir.join("ab/criterion"),
+        results_home: dir.join("ab/noisegate"),
+        log: dir.join("ab/runs.log"),
+        phase: Phase::All,
+    }
+}
+
 #[cfg(target_os = "linux")]
 #[test]
 fn a_round_runs_each_benchmark_as_a_pinned_duet_and_scenarios_whole() {
@@ -114,12 +124,7 @@ fn a_round_runs_each_benchmark_as_a_pinned_duet_and_scenarios_whole() {
     std::fs::create_dir_all(&h).unwrap();
     let base = [fake_target(&b, "load", true, "0.3"), fake_target(&b, "micro", false, "0.3")];
     let head = [fake_target(&h, "load", true, "0.3"), fake_target(&h, "micro", false, "0.3")];
-    let env = RoundEnv {
-        criterion_home: tmp.path().join("ab/criterion"),
-        results_home: tmp.path().join("ab/noisegate"),
-        log: tmp.path().join("ab/runs.log"),
-        phase: Phase::All,
-    };
+    let env = round_env(tmp.path());
     std::fs::create_dir_all(&env.results_home).unwrap();
     let mut plan = Plan::new([&base, &head], &v(&["--quick", "g/"]), tmp.path().join("ab/scn")).unwrap();
     assert_eq!(plan.flags, v(&["--warm-up-time", "0.5", "--measurement-time", "1"]), "no --quick in duets");
@@ -161,12 +166,7 @@ fn a_round_runs_each_benchmark_as_a_pinned_duet_and_scenarios_whole() {
 fn a_failing_duet_names_the_target_and_benchmark() {
     let tmp = tempfile::tempdir().unwrap();
     let exe = fake_target(tmp.path(), "micro", false, "0.3");
-    let env = RoundEnv {
-        criterion_home: tmp.path().join("ab/criterion"),
-        results_home: tmp.path().join("ab/noisegate"),
-        log: tmp.path().join("ab/runs.log"),
-        phase: Phase::All,
-    };
+    let env = round_env(tmp.path());
     std::fs::create_dir_all(&env.results_home).unwrap();
     let job = Job { id: "g/zzz".into(), sides: [Some(&exe), Some(&exe)] };
     let err = run_round(&[job], &[], ["x-1", "y-1"], &env, Order::BaseFirst).unwrap_err().to_string();
@@ -181,12 +181,7 @@ fn a_duet_whose_runs_end_far_apart_is_counted_uneven() {
     std::fs::create_dir_all(&b).unwrap();
     std::fs::create_dir_all(&h).unwrap();
     let (short, long) = (fake_target(&b, "micro", false, "0.1"), fake_target(&h, "micro", false, "1.5"));
-    let env = RoundEnv {
-        criterion_home: tmp.path().join("ab/criterion"),
-        results_home: tmp.path().join("ab/noisegate"),
-        log: tmp.path().join("ab/runs.log"),
-        phase: Phase::All,
-    };
+    let env = round_env(tmp.path());
     let job = |a, b| Job { id: "g/a".into(), sides: [Some(a), Some(b)] };
     assert_eq!(run_round(&[job(&short, &long)], &[], ["b-1", "h-1"], &env, Order::HeadFirst).unwrap().1, 1);
     assert!(std::fs::read_to_string(&env.log).unwrap().contains("uneven"));
