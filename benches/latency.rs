@@ -4,7 +4,7 @@
 //!
 //! Run: `cargo bench --bench latency` (`-- --quick` shortens the open-loop runs to 3 s each).
 
-use bench_core::profile::FlamegraphProfiler;
+use bench_core::flamegraph::FlamegraphProfiler;
 use bench_core::targets::Targets;
 use criterion::Criterion;
 use workloads::orchestrator::NativeSystem;
@@ -17,7 +17,7 @@ fn main() {
     let targets = load_targets();
     let mut c = Criterion::default().with_profiler(FlamegraphProfiler::new(997)).configure_from_args();
     // `noisegate ab` runs criterion benchmarks and scenarios in separate processes.
-    c = bench_core::gate::Phase::current().apply(c);
+    c = bench_core::cargo_hook::Phase::current().apply(c);
     let rt = suite::runtime();
     suite::latency::latency(&mut c, &rt, "orchestrator", NativeSystem::new);
     c.final_summary();
@@ -25,7 +25,7 @@ fn main() {
         suite::latency::open_loop(&rt, "orchestrator", NativeSystem::new, &opts, &targets);
     }
     // With `--baseline NAME`, judge this run against NAME and exit 1 on a confident regression.
-    std::process::exit(bench_core::gate::after_bench(started));
+    std::process::exit(bench_core::cargo_hook::after_bench(started));
 }
 
 fn load_targets() -> Targets {

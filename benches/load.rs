@@ -61,7 +61,7 @@ fn main() {
     });
     let mut c = Criterion::default().configure_from_args();
     // `noisegate ab` runs criterion benchmarks and scenarios in separate processes.
-    c = bench_core::gate::Phase::current().apply(c);
+    c = bench_core::cargo_hook::Phase::current().apply(c);
     let rt = suite::runtime();
     overhead(&mut c, &rt, profile, &opts);
     c.final_summary();
@@ -70,7 +70,7 @@ fn main() {
         suite::load::wasm::scenarios(&rt, &opts, &targets, profile);
     }
     // With `--baseline NAME`, judge this run against NAME and exit 1 on a confident regression.
-    std::process::exit(bench_core::gate::after_bench(started));
+    std::process::exit(bench_core::cargo_hook::after_bench(started));
 }
 
 /// `n` requests of the mix, one after another, straight to the target; with `pause`, a

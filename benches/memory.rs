@@ -21,16 +21,16 @@ fn main() {
     let bytes = AllocatedBytes::global().expect("the instrumented allocator is installed above");
     let mut c = Criterion::default().with_measurement(bytes).configure_from_args();
     // `noisegate ab` runs criterion benchmarks and scenarios in separate processes.
-    c = bench_core::gate::Phase::current().apply(c);
+    c = bench_core::cargo_hook::Phase::current().apply(c);
     suite::memory::memory(&mut c, bytes, "bytes", &rt, "orchestrator", NativeSystem::new);
     c.final_summary();
 
     let calls = Allocations::global().expect("the instrumented allocator is installed above");
     let mut c = Criterion::default().with_measurement(calls).configure_from_args();
     // `noisegate ab` runs criterion benchmarks and scenarios in separate processes.
-    c = bench_core::gate::Phase::current().apply(c);
+    c = bench_core::cargo_hook::Phase::current().apply(c);
     suite::memory::memory(&mut c, calls, "allocs", &rt, "orchestrator", NativeSystem::new);
     c.final_summary();
     // With `--baseline NAME`, judge this run against NAME and exit 1 on a confident regression.
-    std::process::exit(bench_core::gate::after_bench(started));
+    std::process::exit(bench_core::cargo_hook::after_bench(started));
 }

@@ -115,7 +115,7 @@ fn main() {
     let started = std::time::SystemTime::now();
     let mut c = Criterion::default().sample_size(10).configure_from_args();
     // `noisegate ab` runs criterion benchmarks and scenarios in separate processes.
-    c = bench_core::gate::Phase::current().apply(c);
+    c = bench_core::cargo_hook::Phase::current().apply(c);
     let dir = tempfile::tempdir().expect("a temporary directory");
     let run_dir = dir.path().join(NAME).join("new");
     let (m, t) = one_hour();
@@ -140,5 +140,5 @@ fn main() {
     g.bench_function("render_html", |b| b.iter(|| black_box(render(&report, ReportFormat::Html).expect("html"))));
     g.finish();
     c.final_summary();
-    std::process::exit(bench_core::gate::after_bench(started));
+    std::process::exit(bench_core::cargo_hook::after_bench(started));
 }

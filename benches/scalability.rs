@@ -11,7 +11,7 @@
 use std::alloc::System;
 
 use bench_core::alloc::{INSTRUMENTED_SYSTEM, StatsAlloc};
-use bench_core::profile::FlamegraphProfiler;
+use bench_core::flamegraph::FlamegraphProfiler;
 use bench_core::targets::Targets;
 use criterion::Criterion;
 use workloads::orchestrator::NativeSystem;
@@ -37,9 +37,9 @@ fn main() {
     }
     let mut c = Criterion::default().with_profiler(FlamegraphProfiler::new(997)).configure_from_args();
     // `noisegate ab` runs criterion benchmarks and scenarios in separate processes.
-    c = bench_core::gate::Phase::current().apply(c);
+    c = bench_core::cargo_hook::Phase::current().apply(c);
     suite::scalability::scalability(&mut c, &rt, "orchestrator", NativeSystem::new);
     c.final_summary();
     // With `--baseline NAME`, judge this run against NAME and exit 1 on a confident regression.
-    std::process::exit(bench_core::gate::after_bench(started));
+    std::process::exit(bench_core::cargo_hook::after_bench(started));
 }

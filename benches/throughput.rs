@@ -5,7 +5,7 @@
 //! `-- route_1to1` to select, `-- --profile-time 10` for flamegraphs under
 //! `target/criterion/<id>/profile/flamegraph.svg`).
 
-use bench_core::profile::FlamegraphProfiler;
+use bench_core::flamegraph::FlamegraphProfiler;
 use criterion::Criterion;
 use workloads::orchestrator::NativeSystem;
 use workloads::suite;
@@ -15,10 +15,10 @@ fn main() {
     let started = std::time::SystemTime::now();
     let mut c = Criterion::default().with_profiler(FlamegraphProfiler::new(997)).configure_from_args();
     // `noisegate ab` runs criterion benchmarks and scenarios in separate processes.
-    c = bench_core::gate::Phase::current().apply(c);
+    c = bench_core::cargo_hook::Phase::current().apply(c);
     let rt = suite::runtime();
     suite::throughput::throughput(&mut c, &rt, "orchestrator", NativeSystem::new);
     c.final_summary();
     // With `--baseline NAME`, judge this run against NAME and exit 1 on a confident regression.
-    std::process::exit(bench_core::gate::after_bench(started));
+    std::process::exit(bench_core::cargo_hook::after_bench(started));
 }

@@ -5,7 +5,7 @@
 //! `-- wasm_overhead` to select, `--save-baseline NAME` / `--baseline NAME` as for any bench).
 //! The WASM/native ratios computed from this run's medians are printed at the end.
 
-use bench_core::profile::FlamegraphProfiler;
+use bench_core::flamegraph::FlamegraphProfiler;
 use criterion::Criterion;
 use workloads::suite;
 
@@ -15,11 +15,11 @@ fn main() {
     let opts = suite::RunOptions::from_env();
     let mut c = Criterion::default().with_profiler(FlamegraphProfiler::new(997)).configure_from_args();
     // `noisegate ab` runs criterion benchmarks and scenarios in separate processes.
-    c = bench_core::gate::Phase::current().apply(c);
+    c = bench_core::cargo_hook::Phase::current().apply(c);
     let rt = suite::runtime();
     let findings = suite::wasm::wasm(&mut c, &rt);
     c.final_summary();
     suite::wasm::report(started, &opts, &findings);
     // With `--baseline NAME`, judge this run against NAME and exit 1 on a confident regression.
-    std::process::exit(bench_core::gate::after_bench(started));
+    std::process::exit(bench_core::cargo_hook::after_bench(started));
 }

@@ -21,8 +21,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, bail};
-use bench_core::criterion::CriterionDir;
-use bench_core::gate::{Comparison, Figure, Pairing, Phase, Row, Verdict};
+use bench_core::calibration::Pairing;
+use bench_core::cargo_hook::Phase;
+use bench_core::criterion_output::CriterionDir;
+use bench_core::gate::{Comparison, Figure, Row, Verdict};
 use bench_core::metrics::Direction;
 use bench_core::results::ResultsDir;
 

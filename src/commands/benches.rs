@@ -180,7 +180,7 @@ pub struct RoundEnv {
     /// Log file receiving every run's output.
     pub log: PathBuf,
     /// What the bench targets run (`NOISEGATE_PHASE`; `All` leaves it unset).
-    pub phase: bench_core::gate::Phase,
+    pub phase: bench_core::cargo_hook::Phase,
 }
 
 /// Runs one bench executable once, saving its results as baseline `save_as`.
@@ -202,7 +202,7 @@ pub fn run_round(exe: &BenchExe, args: &[String], save_as: &str, env: &RoundEnv)
         .current_dir(&exe.cwd)
         .env("CRITERION_HOME", &env.criterion_home)
         .env("NOISEGATE_DIR", &env.results_home)
-        .envs(env.phase.as_env().map(|p| (bench_core::gate::PHASE_ENV, p)))
+        .envs(env.phase.as_env().map(|p| (bench_core::cargo_hook::PHASE_ENV, p)))
         .stdout(log.try_clone().context("cannot share the log file")?)
         .stderr(log.try_clone().context("cannot share the log file")?)
         .status()

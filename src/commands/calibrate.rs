@@ -8,8 +8,10 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use bench_core::baseline::Fingerprint;
-use bench_core::criterion::CriterionDir;
-use bench_core::gate::{self, Calibration, Figure, GateConfig, Pairing, Phase, Series};
+use bench_core::calibration::{Calibration, Pairing};
+use bench_core::cargo_hook::Phase;
+use bench_core::criterion_output::CriterionDir;
+use bench_core::gate::{self, Figure, GateConfig, Series};
 use bench_core::results::ResultsDir;
 
 use super::Outcome;

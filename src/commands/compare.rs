@@ -4,7 +4,8 @@ use std::path::Path;
 
 use super::Outcome;
 use super::judge::{self, Dirs};
-use bench_core::gate::{Figure, Pairing};
+use bench_core::calibration::Pairing;
+use bench_core::gate::Figure;
 
 use crate::cli::{FigureArg, GateArgs, Locations, OutputArgs};
 

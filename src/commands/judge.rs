@@ -7,12 +7,12 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use bench_core::baseline::{self, Fingerprint};
-use bench_core::criterion::CriterionDir;
-use bench_core::gate::{
-    self, Calibration, CollectOptions, Comparison, Figure, GateConfig, NoiseEstimate, Pairing, SideData,
-};
+use bench_core::calibration::{Calibration, Pairing};
+use bench_core::criterion_output::CriterionDir;
+use bench_core::gate::{self, Comparison, Figure, GateConfig, NoiseEstimate};
 use bench_core::report::{self, Format, RenderOptions};
 use bench_core::results::{ResultsDir, write_atomic};
+use bench_core::sides::{self, CollectOptions, SideData};
 
 use super::Outcome;
 use crate::cli::{ColorArg, FormatArg, GateArgs, Locations, OutputArgs};
@@ -128,7 +128,7 @@ pub fn side(dirs: &Dirs, which: &str, names: &[String], baselines_dir: &Path, fi
     let files: Vec<PathBuf> =
         missing.iter().map(|n| baselines_dir.join(format!("{n}.json"))).filter(|p| p.is_file()).collect();
     if files.is_empty() || files.len() != missing.len() {
-        let data = gate::collect_side(&dirs.criterion, &dirs.results, names, options).with_context(context)?;
+        let data = sides::collect_side(&dirs.criterion, &dirs.results, names, options).with_context(context)?;
         let fingerprint = names.iter().find_map(|n| baseline::fingerprint_of(&dirs.criterion, n));
         return Ok(Side { data, fingerprint, _imported: None });
     }
@@ -143,7 +143,7 @@ pub fn side(dirs: &Dirs, which: &str, names: &[String], baselines_dir: &Path, fi
     for file in &files {
         baseline::import(file, &criterion, &results, None).with_context(context)?;
     }
-    let data = gate::collect_side(&criterion, &results, names, options).with_context(context)?;
+    let data = sides::collect_side(&criterion, &results, names, options).with_context(context)?;
     let fingerprint = names.iter().find_map(|n| baseline::fingerprint_of(&criterion, n));
     Ok(Side { data, fingerprint, _imported: Some(tmp) })
 }

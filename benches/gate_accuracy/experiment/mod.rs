@@ -7,8 +7,9 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 use bench_core::baseline::Fingerprint;
-use bench_core::criterion::CriterionDir;
-use bench_core::gate::{Calibration, GateConfig, NoiseEstimate, Row, Series, Unit, Verdict, judge, within_run_se};
+use bench_core::calibration::Calibration;
+use bench_core::criterion_output::CriterionDir;
+use bench_core::gate::{GateConfig, NoiseEstimate, Row, Series, Unit, Verdict, judge, within_run_se};
 use bench_core::results::{ResultsDir, write_atomic};
 
 mod duet;

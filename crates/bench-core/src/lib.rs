@@ -17,24 +17,27 @@
 //! - [`history`] — the local store of every run (JSON Lines) and change-point trends across runs.
 //! - [`load`] — the open-loop, coordinated-omission-free load generator, its closed-loop mode
 //!   (with the corrected view), weighted mixes, per-interval timelines and scenario analysis.
-//! - [`profile`] — CPU flamegraphs for criterion benches (`--profile-time`), unix only.
+//! - [`flamegraph`] — CPU flamegraphs for criterion benches (`--profile-time`), unix only.
 //! - [`units`] — newtypes that carry units.
 
 #![warn(missing_docs)]
 
 pub mod alloc;
 pub mod baseline;
-pub mod criterion;
+pub mod calibration;
+pub mod cargo_hook;
+pub mod criterion_output;
+#[cfg(unix)]
+pub mod flamegraph;
 pub mod gate;
 pub mod history;
 pub mod latency;
 pub mod load;
 pub mod metrics;
-#[cfg(unix)]
-pub mod profile;
 pub mod report;
 pub mod resource;
 pub mod results;
+pub mod sides;
 mod stats;
 pub mod targets;
 pub mod units;

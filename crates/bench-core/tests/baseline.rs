@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use bench_core::baseline::{self, BaselineError, Fingerprint};
-use bench_core::criterion::{CriterionDir, CriterionError};
+use bench_core::criterion_output::{CriterionDir, CriterionError};
 use bench_core::metrics::SystemMetrics;
 use bench_core::results::{ResultsDir, read_system_metrics};
 

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use bench_core::criterion::{CriterionDir, FormatGeneration, SamplingMode, Throughput};
+use bench_core::criterion_output::{CriterionDir, FormatGeneration, SamplingMode, Throughput};
 
 fn fixture(version: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/criterion").join(version)
@@ -52,7 +52,7 @@ fn reads_criterion_0_5_output() {
     assert!(runs.iter().chain(&new).all(|r| r.format == FormatGeneration::SavedSample));
 }
 
-fn check_common(runs: &[bench_core::criterion::BenchRun], root: &Path) {
+fn check_common(runs: &[bench_core::criterion_output::BenchRun], root: &Path) {
     let by_id = |id: &str| runs.iter().find(|r| r.id == id).unwrap();
     assert_eq!(by_id("tp/bytes/1024").throughput, Some(Throughput::Bytes(1024)));
     assert_eq!(by_id("tp/bytes_decimal/1000").throughput, Some(Throughput::BytesDecimal(1000)));

@@ -28,7 +28,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use bench_core::gate::Phase;
+use bench_core::cargo_hook::Phase;
 
 use super::benches::{self, BenchExe, RoundEnv};
 use crate::cli::ModeArg;
@@ -108,7 +108,7 @@ pub fn list(exe: &BenchExe, args: &[String]) -> anyhow::Result<Vec<String>> {
         .args(args)
         .arg("--list")
         .current_dir(&exe.cwd)
-        .env(bench_core::gate::PHASE_ENV, Phase::Criterion.as_env().expect("a phase value"))
+        .env(bench_core::cargo_hook::PHASE_ENV, Phase::Criterion.as_env().expect("a phase value"))
         .stdin(Stdio::null())
         .output()
         .with_context(|| format!("cannot run {} --list", exe.path.display()))?;
@@ -355,7 +355,7 @@ impl Running {
                 .current_dir(&exe.cwd)
                 .env("CRITERION_HOME", home.join("criterion"))
                 .env("NOISEGATE_DIR", &results)
-                .env(bench_core::gate::PHASE_ENV, Phase::Criterion.as_env().expect("a phase value"))
+                .env(bench_core::cargo_hook::PHASE_ENV, Phase::Criterion.as_env().expect("a phase value"))
                 .stdin(Stdio::null())
                 .stdout(out.try_clone().context("cannot share a log file")?)
                 .stderr(out);

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use super::{BaselineError, BaselineFile, Fingerprint, SCHEMA_VERSION, StoredBench, StoredMetrics, import};
-use crate::criterion::{CriterionDir, CriterionError};
+use crate::criterion_output::{CriterionDir, CriterionError};
 use crate::results::{ResultsDir, read_system_metrics, write_json_atomic};
 
 /// Reads criterion baseline `name` and the noisegate results saved under `name`, and writes

@@ -8,7 +8,7 @@ use std::time::SystemTime;
 use serde::{Deserialize, Serialize};
 
 use super::{BaselineError, Fingerprint, relative_path};
-use crate::criterion::CriterionDir;
+use crate::criterion_output::CriterionDir;
 use crate::results::{ResultsDir, ResultsError, write_atomic, write_json_atomic};
 
 /// Version of the marker file format.
@@ -164,7 +164,11 @@ pub(crate) fn marker(criterion: &CriterionDir, name: &str) -> Option<Marker> {
 }
 
 fn marker_path(criterion: &CriterionDir, name: &str) -> PathBuf {
-    criterion.root().join(crate::criterion::NOISEGATE_DIR).join("baselines").join(format!("{name}.fingerprint.json"))
+    criterion
+        .root()
+        .join(crate::criterion_output::NOISEGATE_DIR)
+        .join("baselines")
+        .join(format!("{name}.fingerprint.json"))
 }
 
 /// Writes `value` as criterion does (`fs.rs`, `save`: compact `serde_json::to_string`, no

@@ -44,8 +44,8 @@ pub use export::export;
 pub use fingerprint::{Fingerprint, machine_warnings};
 pub use import::{ImportSummary, fingerprint_of, import};
 
-use crate::criterion::BenchRun;
-use crate::criterion::schema::{BenchmarkFile, EstimatesFile, SampleFile, TukeyFile};
+use crate::criterion_output::BenchRun;
+use crate::criterion_output::schema::{BenchmarkFile, EstimatesFile, SampleFile, TukeyFile};
 use crate::metrics::SystemMetrics;
 use crate::results::ResultsError;
 
@@ -106,7 +106,7 @@ impl BaselineFile {
         self.benchmarks
             .iter()
             .map(|b| {
-                let files = crate::criterion::BaselineFiles {
+                let files = crate::criterion_output::BaselineFiles {
                     benchmark: b.benchmark.clone(),
                     estimates: Some(b.estimates.clone()),
                     sample: b.sample.clone(),
@@ -152,7 +152,7 @@ pub enum BaselineError {
     },
     /// criterion's files could not be read.
     #[error(transparent)]
-    Criterion(#[from] crate::criterion::CriterionError),
+    Criterion(#[from] crate::criterion_output::CriterionError),
     /// A noisegate result saved under the baseline could not be read.
     #[error(
         "cannot read the noisegate results of baseline `{name}`: {source}; re-run the scenario benches with `cargo bench -- --save-baseline {name}`, or delete that file"

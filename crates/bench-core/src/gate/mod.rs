@@ -5,7 +5,7 @@
 //!
 //! The unit of replication is the *process run* (a round), not criterion's samples inside one
 //! run: on a shared machine the spread between runs is several times the spread inside one
-//! (see `shared/design/gate-noise.md`; Kalibera & Jones, "Rigorous Benchmarking in Reasonable
+//! (see `docs/noise.md`; Kalibera & Jones, "Rigorous Benchmarking in Reasonable
 //! Time", ISMM 2013). So:
 //!
 //! 1. Each round is reduced to one robust figure (for criterion: the median time per iteration
@@ -29,27 +29,22 @@
 //!    shows with these rounds, (t₁₋α/₂ + z₁₋β)·se — decides between "inconclusive" and "too
 //!    noisy" when nothing is confident.
 //!
-//! The decision ([`judge`]) is a pure function of its inputs.
+//! The decision ([`judge`]) is a pure function of its inputs: this module reads no file and
+//! starts no process. Reading a side from disk is `sides`, the calibration file
+//! `calibration`, and the `cargo bench` hook `cargo_hook`.
 
-mod calibration;
-mod cargo;
-mod collect;
 mod decide;
+mod noise;
 #[cfg(test)]
 mod paired_tests;
-mod phase;
 mod series;
 #[cfg(test)]
 mod tests;
-mod units;
 
-pub use calibration::{CALIBRATION_FILE, Calibration, CalibrationError, NoiseEstimate, Pairing};
-pub use cargo::{after_bench, baseline_to_compare, gate_run};
-pub use collect::{CollectError, CollectOptions, GATED_METRICS, SideData, collect_side};
+pub(crate) use decide::estimate_noise;
 pub use decide::{ASSUMED_RUN_SD, ConfigError, GateConfig, OUTLIER_SDS, judge, noise_floor};
-pub use phase::{PHASE_ENV, Phase};
+pub use noise::NoiseEstimate;
 pub use series::{Figure, Series, Unit, within_run_se};
-pub use units::{UNITS_FILE, declare_group_unit};
 
 use serde::{Deserialize, Serialize};
 

@@ -113,52 +113,6 @@ fn a_spread_slightly_above_calibration_is_pooled_a_much_larger_one_used_alone() 
     assert_eq!(j.noise.source, NoiseSource::Measured);
 }
 
-#[test]
-fn calibration_measures_back_to_back_pairs() {
-    // Three pairs far apart in level (drift between pairs) but close within each pair.
-    let levels = [100.0, 100.4, 110.0, 109.6, 90.0, 90.3, 105.0, 105.2];
-    let runs: Vec<Vec<Series>> = levels.iter().map(|&v| vec![series(&[v])]).collect();
-    let c = Calibration::from_runs(&runs, crate::baseline::Fingerprint::detect(), "t".into()).unwrap();
-    let n = c.benchmarks["b"];
-    assert_eq!(n.pairs, 4);
-    let expect =
-        ([100.4 / 100.0, 109.6 / 110.0, 90.3 / 90.0, 105.2 / 105.0f64].iter().map(|r| r.ln().powi(2)).sum::<f64>()
-            / 4.0)
-            .sqrt();
-    assert!((n.pair_sd.unwrap() - expect).abs() < 1e-12, "{n:?}");
-    assert!(n.run_sd > 0.05, "{n:?}");
-}
-
-#[test]
-fn calibration_pairs_skip_runs_missing_the_benchmark() {
-    let mut runs: Vec<Vec<Series>> =
-        [100.0, 100.5, 100.0, 100.5, 100.0, 100.5].iter().map(|&v| vec![series(&[v])]).collect();
-    runs[2].clear(); // the second pair loses its first run
-    let n = Calibration::from_runs(&runs, crate::baseline::Fingerprint::detect(), "t".into()).unwrap().benchmarks["b"];
-    assert_eq!(n.pairs, 2);
-    assert!((n.pair_sd.unwrap() - (100.5f64 / 100.0).ln()).abs() < 1e-12);
-}
-
-#[test]
-fn calibration_files_without_pairs_still_load_and_bad_pairs_are_refused() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join(CALIBRATION_FILE);
-    let runs: Vec<Vec<Series>> = (0..4).map(|i| vec![series(&[100.0 + i as f64])]).collect();
-    let c = Calibration::from_runs(&runs, crate::baseline::Fingerprint::detect(), "t".into()).unwrap();
-    let mut v = serde_json::to_value(&c).unwrap();
-    // A file from before pairs were measured.
-    let b = v["benchmarks"]["b"].as_object_mut().unwrap();
-    b.remove("pair_sd");
-    b.remove("pairs");
-    crate::results::write_json_atomic(&path, &v).unwrap();
-    let old = Calibration::load(&path).unwrap();
-    assert_eq!(old.benchmarks["b"].pair_sd, None);
-    v["benchmarks"]["b"]["pair_sd"] = (-1.0).into();
-    crate::results::write_json_atomic(&path, &v).unwrap();
-    let msg = Calibration::load(&path).unwrap_err().to_string();
-    assert!(msg.contains("`b`") && msg.contains("pair_sd"), "{msg}");
-}
-
 proptest! {
     /// Paired A/A with any shared drift up to ±10 % and ±1 % pair jitter never regresses.
     #[test]

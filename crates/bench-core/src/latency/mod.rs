@@ -10,7 +10,7 @@
 //! closed-loop client *would* have taken had it not been stalled (G. Tene, "How NOT to Measure
 //! Latency"; HdrHistogram's `recordValueWithExpectedInterval`). A recorder that used it says so in
 //! its summary (`corrected = true`) and every report labels such figures as corrected. The
-//! open-loop generator in [`crate::load`] needs no correction: it measures from intended start.
+//! open-loop generator in `load` needs no correction: it measures from intended start.
 
 mod summary;
 

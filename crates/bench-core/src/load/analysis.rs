@@ -7,8 +7,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::report::LoadReport;
 use super::schedule::CompiledSchedule;
+use super::summary::LoadReport;
 use crate::latency::LatencySummary;
 use crate::metrics::{Timeline, TimelinePoint};
 

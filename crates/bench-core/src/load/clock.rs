@@ -24,7 +24,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::metrics::ClockKind;
+use crate::metrics::{ClockKind, ClockSource};
 
 /// Window over which the counter's rate is measured (once per process).
 const CALIBRATION: Duration = Duration::from_millis(20);
@@ -56,18 +56,6 @@ impl Offset {
     pub fn plus(self, d: Duration) -> Offset {
         Offset(self.0.saturating_add(Offset::from_duration(d).0))
     }
-}
-
-/// Which clock a run's requests were timed with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ClockSource {
-    /// The CPU's time-stamp counter, scaled with a per-process calibration against the OS
-    /// monotonic clock (wall-clock time).
-    Tsc,
-    /// The OS monotonic clock through tokio (wall-clock time, or tokio's paused clock in
-    /// simulated runs).
-    Os,
 }
 
 /// A run's clock, started at the run start.

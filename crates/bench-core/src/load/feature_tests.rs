@@ -227,9 +227,9 @@ fn timeline_joins_resource_samples_by_interval() {
         "series": series,
     }))
     .unwrap();
-    let grid = timeline::Grid { origin: Duration::ZERO, interval: secs(1.0) };
-    let agg = timeline::TimelineAgg::new(grid, 1);
-    let t = agg.build(&timeline::BuildContext {
+    let grid = intervals::Grid { origin: Duration::ZERO, interval: secs(1.0) };
+    let agg = intervals::TimelineAgg::new(grid, 1);
+    let t = agg.build(&intervals::BuildContext {
         name: "x",
         clock: crate::metrics::ClockKind::WallClock,
         schedule: None,

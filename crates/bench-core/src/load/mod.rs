@@ -39,14 +39,14 @@
 pub mod analysis;
 mod clock;
 mod closed;
+mod intervals;
 mod mix;
 mod progress;
 mod record;
-mod report;
 pub mod scenario;
 mod schedule;
+mod summary;
 mod target;
-mod timeline;
 mod worker;
 
 use std::panic::AssertUnwindSafe;
@@ -56,22 +56,23 @@ use std::time::Duration;
 
 use futures_util::FutureExt;
 
-pub use clock::{CLOCK_ENV, ClockSource, wall_clock_read_cost};
+pub use crate::metrics::{ClockSource, GeneratorHealth};
+pub use clock::{CLOCK_ENV, wall_clock_read_cost};
 pub use closed::ClosedLoop;
+pub use intervals::DEFAULT_INTERVAL;
 pub use mix::{MAX_OPERATIONS, MAX_TOTAL_WEIGHT, Mix, MixError, MixOrder, Operation};
 pub use progress::{PLAIN_EVERY, Progress};
 pub use record::ExcludedStats;
-pub use report::{GeneratorHealth, LoadMode, LoadReport, OperationReport, OperationSummary, PhaseReport};
 pub use schedule::{CompiledSchedule, RateSchedule, ScheduleError, Step};
+pub use summary::{LoadMode, LoadReport, OperationReport, OperationSummary, PhaseReport};
 pub use target::{FnTarget, Outcome, Request, Target, from_fn};
-pub use timeline::DEFAULT_INTERVAL;
 
 use crate::metrics::{ClockKind, ErrorKind};
 use crate::resource::ResourceSampler;
 use clock::{Offset, RunClock};
+use intervals::{BuildContext, Grid, TimelineAgg};
 use record::{PhaseBounds, Recorder};
-use report::MergeInput;
-use timeline::{BuildContext, Grid, TimelineAgg};
+use summary::MergeInput;
 
 /// Requests per second one worker is sized for when `workers` is not set (one worker sustains
 /// several million no-op requests per second; see `benches/overhead.rs`).
@@ -249,7 +250,7 @@ impl Setup {
         self,
         results: Vec<Recorder>,
         schedule: Option<&CompiledSchedule>,
-        mode: report::LoadMode,
+        mode: summary::LoadMode,
         run: Duration,
     ) -> LoadReport {
         if let Some(r) = self.reporter {
@@ -324,7 +325,7 @@ pub async fn run<T: Target>(
     for t in tasks {
         results.push(t.await.map_err(LoadError::Worker)?);
     }
-    Ok(setup.finish(results, Some(&compiled), report::LoadMode::Open, compiled.duration()))
+    Ok(setup.finish(results, Some(&compiled), summary::LoadMode::Open, compiled.duration()))
 }
 
 /// Runs a closed loop (see [`ClosedLoop`]) against `target`. `config`'s open-loop fields
@@ -391,7 +392,7 @@ pub async fn run_closed<T: Target>(
         Some(_) => closed.duration.min(setup.clock.now().as_duration()),
         None => closed.duration,
     };
-    let mut report = setup.finish(results, None, report::LoadMode::Closed(closed.clone()), sent_until);
+    let mut report = setup.finish(results, None, summary::LoadMode::Closed(closed.clone()), sent_until);
     report.health.workers = closed.workers;
     // In a closed loop the latency is measured from the actual send: it is the service time.
     report.service_time = report.latency.clone();

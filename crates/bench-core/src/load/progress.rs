@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::timeline::{Snapshot, TimelineAgg};
+use super::intervals::{Snapshot, TimelineAgg};
 
 /// How a run reports progress while it runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -138,7 +138,7 @@ pub(super) fn status(s: &Snapshot) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::timeline::IntervalStats;
+    use super::super::intervals::IntervalStats;
     use super::*;
 
     #[test]

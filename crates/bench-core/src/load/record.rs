@@ -12,8 +12,8 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::clock::Offset;
+use super::intervals::{IntervalWriter, TimelineAgg};
 use super::target::Outcome;
-use super::timeline::{IntervalWriter, TimelineAgg};
 use crate::latency::LatencyRecorder;
 use crate::metrics::{ErrorKind, ErrorStats};
 

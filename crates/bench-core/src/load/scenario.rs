@@ -21,8 +21,8 @@ use serde::{Deserialize, Serialize};
 
 use super::analysis::{BurstRecovery, Degradation, Knee, LeakCheck, RecoveryRule, StepResult};
 use super::record::ExcludedStats;
-use super::report::{LoadMode, LoadReport, OperationSummary};
 use super::schedule::RateSchedule;
+use super::summary::{LoadMode, LoadReport, OperationSummary};
 use crate::latency::LatencySummary;
 use crate::metrics::{ClockKind, ErrorStats};
 use crate::results::{ResultsError, read_json};

@@ -307,7 +307,7 @@ impl CompiledSchedule {
         let s = self.segments.iter().find(|s| t >= s.start && t < s.start + s.len)?;
         match s.label {
             Label::None => None,
-            Label::Step(i) => Some(format!("step {i} ({} req/s)", crate::targets::fmt_num(s.r0))),
+            Label::Step(i) => Some(format!("step {i} ({} req/s)", crate::units::fmt_num(s.r0))),
             Label::Burst(n) => Some(format!("burst {n}")),
             Label::Base => Some("base".to_owned()),
         }

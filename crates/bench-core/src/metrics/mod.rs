@@ -8,6 +8,7 @@
 mod catalog;
 mod context;
 mod errors;
+mod generator;
 mod timeline;
 
 use serde::{Deserialize, Serialize};
@@ -15,10 +16,10 @@ use serde::{Deserialize, Serialize};
 pub use catalog::{Direction, Metric};
 pub use context::{ClockKind, HostInfo, RunContext};
 pub use errors::{ErrorKind, ErrorStats};
+pub use generator::{ClockSource, GeneratorHealth};
 pub use timeline::{TIMELINE_FILE, TIMELINE_SCHEMA, Timeline, TimelinePoint};
 
 use crate::latency::LatencySummary;
-use crate::load::GeneratorHealth;
 use crate::resource::ResourceSummary;
 
 /// Version of the on-disk `SystemMetrics` layout written by this build.
@@ -127,6 +128,15 @@ pub struct SystemMetrics {
 }
 
 impl SystemMetrics {
+    /// The share of the run's process CPU time the open-loop generator spent busy-waiting, where
+    /// both were measured.
+    pub fn generator_busy_wait_share(&self) -> Option<f64> {
+        let spun = self.generator.as_ref()?.busy_wait_s?;
+        let r = self.resources.as_ref()?;
+        let cpu_s = r.cpu_avg?.cores * r.duration_s;
+        (cpu_s > 0.0).then(|| (spun / cpu_s).min(1.0))
+    }
+
     /// An empty result for `name` measured in `context`; fill the fields the run measured.
     pub fn new(name: impl Into<String>, context: RunContext) -> Self {
         SystemMetrics {

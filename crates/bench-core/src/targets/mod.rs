@@ -25,7 +25,6 @@
 
 mod config;
 mod profile;
-mod profile_fields;
 #[cfg(test)]
 mod tests;
 
@@ -174,7 +173,7 @@ impl Bound {
             Direction::Lower => "≤",
             Direction::Higher => "≥",
         };
-        format!("{op} {} {}", fmt_num(self.target), self.metric.unit())
+        format!("{op} {} {}", crate::units::fmt_num(self.target), self.metric.unit())
     }
 }
 
@@ -255,9 +254,10 @@ impl fmt::Display for Evaluation {
     /// MEZAN-style summary lines: `✓ latency_p99_ms: 0.084 ms (caxton target ≤ 10 ms) — met`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for g in &self.graded {
-            let value = g
-                .value
-                .map_or_else(|| "not measured".to_owned(), |v| format!("{} {}", fmt_num(v), g.bound.metric.unit()));
+            let value = g.value.map_or_else(
+                || "not measured".to_owned(),
+                |v| format!("{} {}", crate::units::fmt_num(v), g.bound.metric.unit()),
+            );
             writeln!(
                 f,
                 "{} {}: {} ({} target {}) — {}",
@@ -270,19 +270,6 @@ impl fmt::Display for Evaluation {
             )?;
         }
         write!(f, "verdict: {:?}", self.verdict)
-    }
-}
-
-/// Compact number formatting for reports: integers without decimals, others to 3 significant.
-pub(crate) fn fmt_num(v: f64) -> String {
-    if v.fract() == 0.0 && v.abs() < 1e15 {
-        format!("{v:.0}")
-    } else if v.abs() >= 100.0 {
-        format!("{v:.1}")
-    } else if v.abs() >= 1.0 {
-        format!("{v:.2}")
-    } else {
-        format!("{v:.4}")
     }
 }
 

@@ -162,7 +162,8 @@ where
 /// Tells the gate that this suite's groups count bytes or allocations, not nanoseconds
 /// (criterion's files do not say which measurement wrote them).
 fn declare_units(unit: &str) {
-    use bench_core::gate::{Unit, declare_group_unit};
+    use bench_core::gate::Unit;
+    use bench_core::sides::declare_group_unit;
     let kind = match unit {
         "bytes" => Unit::Bytes,
         "allocs" => Unit::Allocations,

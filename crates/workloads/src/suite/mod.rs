@@ -101,10 +101,10 @@ impl RunOptions {
     }
 
     /// From this process's arguments; `noisegate ab`'s criterion phase
-    /// ([`Phase`](bench_core::gate::Phase)) turns the suites' own runs off.
+    /// ([`Phase`](bench_core::cargo_hook::Phase)) turns the suites' own runs off.
     pub fn from_env() -> Self {
         let mut opts = Self::from_args(std::env::args());
-        opts.measuring &= bench_core::gate::Phase::current().runs_scenarios();
+        opts.measuring &= bench_core::cargo_hook::Phase::current().runs_scenarios();
         opts
     }
 

@@ -388,7 +388,8 @@ pub fn report(started: SystemTime, opts: &RunOptions, findings: &Findings) {
     if !opts.measuring {
         return;
     }
-    let runs = match bench_core::criterion::CriterionDir::locate(None).read_baseline(bench_core::results::LATEST) {
+    let runs = match bench_core::criterion_output::CriterionDir::locate(None).read_baseline(bench_core::results::LATEST)
+    {
         Ok(runs) => runs,
         Err(e) => return eprintln!("wasm summary skipped: {e}"),
     };

@@ -107,17 +107,17 @@ pub(crate) fn duration_s(s: f64) -> String {
     }
 }
 
-/// Escapes text for HTML element content and attribute values.
 /// How the load generator timed and paced the run, where the metrics say (`None` for runs
 /// recorded before these were kept).
 pub(crate) fn generator(m: &crate::metrics::SystemMetrics) -> Option<String> {
     let g = m.generator.as_ref()?;
     let clock = g.clock.map(|c| match c {
-        crate::load::ClockSource::Tsc => "timed with the CPU's time-stamp counter".to_owned(),
-        crate::load::ClockSource::Os => "timed with the OS monotonic clock".to_owned(),
+        crate::metrics::ClockSource::Tsc => "timed with the CPU's time-stamp counter".to_owned(),
+        crate::metrics::ClockSource::Os => "timed with the OS monotonic clock".to_owned(),
     });
     let spun = g.busy_wait_s.map(|s| {
-        let share = super::rules::generator_busy_wait_share(m)
+        let share = m
+            .generator_busy_wait_share()
             .map(|x| format!(" ({} of the process CPU)", with_unit(100.0 * x, "%")))
             .unwrap_or_default();
         format!("busy-waited {} to send on time{share}", duration_s(s))
@@ -128,6 +128,7 @@ pub(crate) fn generator(m: &crate::metrics::SystemMetrics) -> Option<String> {
     }
 }
 
+/// Escapes text for HTML element content and attribute values.
 pub(crate) fn html(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {

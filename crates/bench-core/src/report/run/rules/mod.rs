@@ -26,7 +26,6 @@
 
 mod load;
 mod resources;
-pub(crate) use resources::generator_busy_wait_share;
 
 use std::fmt;
 

@@ -30,7 +30,7 @@ pub(super) fn cpu_bound(m: &SystemMetrics, tl: Option<&Timeline>) -> RuleStatus 
     if let Some(p) = peak {
         evidence.push(format!("peak CPU {} over one sampling tick", f::with_unit(p, "%")));
     }
-    if let Some(share) = generator_busy_wait_share(m) {
+    if let Some(share) = m.generator_busy_wait_share() {
         evidence.push(format!(
             "of the process CPU, {} was the load generator busy-waiting to send on time (pacing, not the workload)",
             f::with_unit(100.0 * share, "%")
@@ -44,15 +44,6 @@ pub(super) fn cpu_bound(m: &SystemMetrics, tl: Option<&Timeline>) -> RuleStatus 
         "Throughput is limited by computation, and latency above this rate is queueing for CPU. Profile the hot \
          path (`cargo bench -- --profile-time 10` writes flamegraphs), cut work per request, or add cores.",
     )
-}
-
-/// The share of the run's process CPU time the open-loop generator spent busy-waiting, where
-/// both were measured.
-pub(crate) fn generator_busy_wait_share(m: &SystemMetrics) -> Option<f64> {
-    let spun = m.generator.as_ref()?.busy_wait_s?;
-    let r = m.resources.as_ref()?;
-    let cpu_s = r.cpu_avg?.cores * r.duration_s;
-    (cpu_s > 0.0).then(|| (spun / cpu_s).min(1.0))
 }
 
 pub(super) fn high_memory(m: &SystemMetrics, tl: Option<&Timeline>, settings: &RuleSettings) -> RuleStatus {

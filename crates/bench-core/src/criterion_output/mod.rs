@@ -176,7 +176,7 @@ pub struct BenchRun {
     /// figure is NaN.
     pub typical: f64,
     /// Total time over total iterations of all samples (`Σ times / Σ iters`): the figure of a
-    /// run that shared its CPU (see [`Figure::TotalOverIterations`](crate::gate::Figure)); NaN
+    /// run that shared its CPU (the gate's `Figure::TotalOverIterations`); NaN
     /// when there are no iterations or a figure is not finite.
     pub total_per_iteration: f64,
     /// The median point estimate from `estimates.json`, when that file is present (for

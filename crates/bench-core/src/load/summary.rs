@@ -8,50 +8,8 @@ use super::closed::ClosedLoop;
 use super::mix::Mix;
 use super::record::{ExcludedStats, Recorder, SliceStats};
 use crate::latency::{LatencyRecorder, LatencySummary};
-use crate::metrics::{ErrorStats, RunContext, SystemMetrics, Timeline};
+use crate::metrics::{ErrorStats, GeneratorHealth, RunContext, SystemMetrics, Timeline};
 use crate::resource::ResourceReport;
-use crate::units::Nanos;
-
-/// Whether the generator kept to its schedule. "Configured" figures come from the schedule,
-/// "achieved" ones were measured. Counts cover the whole run, warm-up and cool-down included;
-/// the lag percentile covers the measured phase.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct GeneratorHealth {
-    /// Worker tasks used.
-    pub workers: usize,
-    /// Requests the schedule intended (configured; closed loop with pacing: sent + skipped
-    /// slots; closed loop without pacing: the requests sent).
-    pub intended: u64,
-    /// Mean rate the schedule intended, req/s (configured).
-    pub intended_rate: f64,
-    /// Requests actually sent.
-    pub issued: u64,
-    /// Requests not sent because they were more than `drop_after` late.
-    pub dropped: u64,
-    /// Sent requests still unanswered at the drain deadline (counted as timeouts).
-    pub unfinished: u64,
-    /// Largest number of requests in flight at once (sum of per-worker peaks: an upper bound).
-    pub in_flight_peak: u64,
-    /// Issued requests per second of wall time (achieved).
-    pub achieved_rate: f64,
-    /// 99th percentile of scheduler lag.
-    pub lag_p99_ns: Nanos,
-    /// Lag p99 above the configured bound, or any request dropped: the generator (or the
-    /// runtime it shares with the target) could not keep the schedule, so latency figures
-    /// include the generator's own delay.
-    pub saturated: bool,
-    /// The clock the generator timed requests with (absent in files written before it was
-    /// recorded).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub clock: Option<super::ClockSource>,
-    /// Open loop: seconds the workers spent busy-waiting to send on time (gaps shorter than
-    /// `spin_below`; measured wall-clock spells between yields to the runtime, so tasks the
-    /// runtime ran meanwhile are not counted). This is the price of microsecond send times on
-    /// a runtime whose timer has millisecond resolution; `spin_below = 0` trades it for sends
-    /// up to ~1 ms late.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub busy_wait_s: Option<f64>,
-}
 
 /// How the run was driven.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -172,7 +130,7 @@ pub(super) struct MergeInput<'a> {
     pub phases: &'a [String],
     pub timeline: Timeline,
     pub resources: Option<ResourceReport>,
-    pub clock: super::ClockSource,
+    pub clock: crate::metrics::ClockSource,
 }
 
 impl LoadReport {

@@ -4,16 +4,20 @@
 //! Criterion figures are by default the median time per iteration over the run's samples
 //! (criterion's own "median" estimate, recomputed from `sample.json`), or the total over
 //! iterations for runs that shared a CPU (see [`Figure`]), in nanoseconds unless the group's unit
-//! was declared (see [`declare_group_unit`](super::declare_group_unit)). Scenario results contribute the
+//! was declared (see [`declare_group_unit`]). Scenario results contribute the
 //! metrics in [`GATED_METRICS`], each in its catalogue direction; their id is
 //! `<scenario id>/<metric key>`.
+
+mod group_units;
+
+pub use group_units::{UNITS_FILE, declare_group_unit};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use super::{Figure, Series, Unit};
-use crate::criterion::{CriterionDir, CriterionError};
+use crate::criterion_output::{CriterionDir, CriterionError};
+use crate::gate::{Figure, Series, Unit};
 use crate::metrics::Metric;
 use crate::results::{ResultsDir, ResultsError, read_system_metrics};
 
@@ -106,7 +110,7 @@ pub fn collect_side(
         let w = written.entry(id.to_owned()).or_insert(t);
         *w = (*w).max(t);
     };
-    let units = super::units::group_units(results)?;
+    let units = group_units::group_units(results)?;
     for (round, name) in names.iter().enumerate() {
         let metrics = scenario_metrics(results.root(), name, since)?;
         let runs = match criterion.read_baseline(name) {
@@ -128,7 +132,7 @@ pub fn collect_side(
             match figure {
                 Figure::Median => {
                     s.rounds.push(run.typical);
-                    s.within.push(super::within_run_se(&run.per_iteration));
+                    s.within.push(crate::gate::within_run_se(&run.per_iteration));
                 }
                 // No within-run floor: `within` stays empty.
                 Figure::TotalOverIterations => s.rounds.push(run.total_per_iteration),

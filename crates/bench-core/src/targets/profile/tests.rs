@@ -73,7 +73,7 @@ burst = { count = 7 }
 fn the_root_config_parses_for_targets_and_profiles() {
     // The root noisegate.toml equals the defaults (see targets::tests); with [profiles] in it the
     // targets parser must accept the section and the profile parser read it.
-    let text = include_str!("defaults.toml");
+    let text = include_str!("../defaults.toml");
     assert_eq!(Targets::from_toml_str(text, Path::new("noisegate.toml")).unwrap().sets, Targets::defaults().sets);
     let p = Profiles::from_toml_str(text, Path::new("noisegate.toml")).unwrap();
     assert_eq!(p.profiles, Profiles::defaults().profiles);

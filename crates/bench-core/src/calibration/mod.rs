@@ -10,9 +10,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::Series;
-use super::decide::estimate_noise;
 use crate::baseline::Fingerprint;
+use crate::gate::{NoiseEstimate, Series, estimate_noise};
 use crate::results::{ResultsError, write_json_atomic};
 
 /// File name of the calibration inside a project's `baselines/` directory (pairs of runs made
@@ -52,45 +51,6 @@ impl Pairing {
 
 /// Version of the calibration layout written by this build.
 pub const CALIBRATION_SCHEMA: u32 = 1;
-
-/// Between-run noise of one benchmark, learned from A/A runs.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct NoiseEstimate {
-    /// Standard deviation of the log figure across runs (≈ relative standard deviation).
-    pub run_sd: f64,
-    /// Runs it was estimated from (after setting aside outlier runs); at least 3.
-    pub runs: usize,
-    /// Standard deviation of the log difference between two runs made back to back (what a
-    /// paired base/head round of `noisegate ab` sees). Drift that both runs of a pair share
-    /// cancels, so it is usually well under `run_sd · √2`. `None` in files written before it
-    /// was measured, or with fewer than two pairs.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pair_sd: Option<f64>,
-    /// Back-to-back pairs `pair_sd` was estimated from (after setting aside outlier pairs).
-    #[serde(default)]
-    pub pairs: usize,
-}
-
-impl NoiseEstimate {
-    /// Noise of runs without pairs: `run_sd` from `runs` runs.
-    pub fn unpaired(run_sd: f64, runs: usize) -> Self {
-        NoiseEstimate { run_sd, runs, pair_sd: None, pairs: 0 }
-    }
-
-    /// Degrees of freedom of the estimate, for Student's t.
-    pub fn degrees_of_freedom(&self) -> f64 {
-        self.runs.saturating_sub(1).max(1) as f64
-    }
-
-    /// The sd of a back-to-back pair's log difference and its degrees of freedom: measured if
-    /// calibration saw pairs, else `run_sd · √2` (two independent runs; an upper bound).
-    pub fn pair(&self) -> (f64, f64) {
-        match self.pair_sd {
-            Some(sd) if self.pairs >= 2 => (sd, self.pairs as f64),
-            _ => (self.run_sd * std::f64::consts::SQRT_2, self.degrees_of_freedom()),
-        }
-    }
-}
 
 /// The calibration file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -223,3 +183,6 @@ impl Calibration {
         start.ancestors().map(|d| d.join("baselines").join(pairing.file_name())).find(|p| p.is_file())
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use super::Unit;
+use crate::gate::Unit;
 use crate::results::{ResultsDir, ResultsError, read_json, write_json_atomic};
 
 /// File name of the unit declarations inside the results root.

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use toml::{Table, Value};
 
-use super::config::{ConfigError, describe};
-use super::profile::{BurstProfile, ClosedLoopProfile, PeakProfile, Profile, SteppedProfile, SustainedProfile};
+use super::kinds::{BurstProfile, ClosedLoopProfile, PeakProfile, Profile, SteppedProfile, SustainedProfile};
+use crate::targets::config::{ConfigError, describe};
 
 const TOP_KEYS: &[&str] = &[
     "description",

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use bench_core::profile::FlamegraphProfiler;
+use bench_core::flamegraph::FlamegraphProfiler;
 use criterion::profiler::Profiler;
 
 #[test]

@@ -4,15 +4,21 @@
 //!
 //! One round a side cannot measure run-to-run noise, so this path leans on the project's
 //! calibration (`baselines/calibration.json`, from `noisegate calibrate --mode alternate`); without one it
-//! assumes [`ASSUMED_RUN_SD`](super::ASSUMED_RUN_SD) and says so in every row.
+//! assumes [`ASSUMED_RUN_SD`](crate::gate::ASSUMED_RUN_SD) and says so in every row.
+
+mod phase;
+
+pub use phase::{PHASE_ENV, Phase};
 
 use std::io::IsTerminal;
 use std::time::SystemTime;
 
-use super::{Calibration, CollectOptions, Comparison, GateConfig, Outcome, collect_side, judge};
-use crate::criterion::CriterionDir;
+use crate::calibration::{Calibration, Pairing};
+use crate::criterion_output::CriterionDir;
+use crate::gate::{Comparison, GateConfig, Outcome, judge};
 use crate::report::{Format, RenderOptions, render};
 use crate::results::{LATEST, ResultsDir};
+use crate::sides::{CollectError, CollectOptions, collect_side};
 
 /// The baseline a bench run compares against: `--baseline NAME`, `--baseline=NAME`, `-b NAME`
 /// or `--baseline-lenient NAME`; `None` when the run only saves.
@@ -39,7 +45,7 @@ pub fn gate_run(
     name: &str,
     started: SystemTime,
     calibration: Option<&Calibration>,
-) -> Result<Option<Comparison>, super::CollectError> {
+) -> Result<Option<Comparison>, CollectError> {
     let head = collect_side(
         criterion,
         results,
@@ -75,17 +81,16 @@ pub fn after_bench(started: SystemTime) -> i32 {
     let Some(name) = baseline_to_compare(&args) else { return 0 };
     let criterion = CriterionDir::locate(None);
     let results = ResultsDir::locate();
-    let calibration =
-        match std::env::current_dir().ok().and_then(|d| Calibration::discover(&d, super::Pairing::BackToBack)) {
-            Some(path) => match Calibration::load(&path) {
-                Ok(c) => Some(c),
-                Err(e) => {
-                    eprintln!("noisegate: {e}");
-                    return 2;
-                }
-            },
-            None => None,
-        };
+    let calibration = match std::env::current_dir().ok().and_then(|d| Calibration::discover(&d, Pairing::BackToBack)) {
+        Some(path) => match Calibration::load(&path) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                eprintln!("noisegate: {e}");
+                return 2;
+            }
+        },
+        None => None,
+    };
     match gate_run(&criterion, &results, &name, started, calibration.as_ref()) {
         Ok(None) => 0,
         Ok(Some(cmp)) => {
@@ -118,11 +123,11 @@ macro_rules! criterion_main {
         fn main() {
             let started = ::std::time::SystemTime::now();
             // In `noisegate ab`'s scenarios phase there is nothing for criterion to run.
-            if $crate::gate::Phase::current() != $crate::gate::Phase::Scenarios {
+            if $crate::cargo_hook::Phase::current() != $crate::cargo_hook::Phase::Scenarios {
                 $( $group(); )+
             }
             ::criterion::Criterion::default().configure_from_args().final_summary();
-            ::std::process::exit($crate::gate::after_bench(started));
+            ::std::process::exit($crate::cargo_hook::after_bench(started));
         }
     };
 }
