@@ -1,6 +1,6 @@
 //! Request→response latency of the agent orchestrator: criterion round trips, then open-loop
 //! runs at 50 % and 90 % of the measured maximum rate that write graded `SystemMetrics` under
-//! `target/noisegate/latency/` (see `workloads::suite::latency`).
+//! `target/noisegate/latency/` (see `workloads::suite::orchestrator::latency`).
 //!
 //! Run: `cargo bench --bench latency` (`-- --quick` shortens the open-loop runs to 3 s each).
 
@@ -19,10 +19,10 @@ fn main() {
     // `noisegate ab` runs criterion benchmarks and scenarios in separate processes.
     c = bench_core::cargo_hook::Phase::current().apply(c);
     let rt = suite::runtime();
-    suite::latency::latency(&mut c, &rt, "orchestrator", NativeSystem::new);
+    suite::orchestrator::latency::latency(&mut c, &rt, "orchestrator", NativeSystem::new);
     c.final_summary();
     if opts.measuring {
-        suite::latency::open_loop(&rt, "orchestrator", NativeSystem::new, &opts, &targets);
+        suite::orchestrator::latency::open_loop(&rt, "orchestrator", NativeSystem::new, &opts, &targets);
     }
     // With `--baseline NAME`, judge this run against NAME and exit 1 on a confident regression.
     std::process::exit(bench_core::cargo_hook::after_bench(started));

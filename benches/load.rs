@@ -3,7 +3,7 @@
 //! closed-loop comparison — first with native agents (ids `load/<scenario>`), then with WASM
 //! agents in the same orchestrator (ids `load/wasm/<scenario>`: echo served by the `echo_agent`
 //! guest, compute by the `hash` guest, sends by native sinks, under `HostConfig::untrusted()`;
-//! see `workloads::suite::load::wasm`). Each system is calibrated on its own. Every scenario is
+//! see `workloads::suite::wasm::load`). Each system is calibrated on its own. Every scenario is
 //! written to `target/noisegate/<id>/<baseline>/` (`metrics.json`, `timeline.json`,
 //! `scenario.json`) and graded against `noisegate.toml`; `load/stepped`'s graded figures cover
 //! the steps before the first step past the knee (the run prints which).
@@ -67,7 +67,7 @@ fn main() {
     c.final_summary();
     if opts.measuring {
         suite::load::scenarios(&rt, "orchestrator with native agents", NativeSystem::new, &opts, &targets, profile);
-        suite::load::wasm::scenarios(&rt, &opts, &targets, profile);
+        suite::wasm::load::scenarios(&rt, &opts, &targets, profile);
     }
     // With `--baseline NAME`, judge this run against NAME and exit 1 on a confident regression.
     std::process::exit(bench_core::cargo_hook::after_bench(started));

@@ -1,6 +1,6 @@
 //! Memory per routed message, spawned agent and request/response, measured by criterion in
 //! allocated bytes (`*_bytes` groups) and allocator calls (`*_allocs` groups) instead of time,
-//! so `--save-baseline` / `--baseline` work for memory as for time. See `workloads::suite::memory`.
+//! so `--save-baseline` / `--baseline` work for memory as for time. See `workloads::suite::orchestrator::memory`.
 //!
 //! Run: `cargo bench --bench memory`.
 
@@ -22,14 +22,14 @@ fn main() {
     let mut c = Criterion::default().with_measurement(bytes).configure_from_args();
     // `noisegate ab` runs criterion benchmarks and scenarios in separate processes.
     c = bench_core::cargo_hook::Phase::current().apply(c);
-    suite::memory::memory(&mut c, bytes, "bytes", &rt, "orchestrator", NativeSystem::new);
+    suite::orchestrator::memory::memory(&mut c, bytes, "bytes", &rt, "orchestrator", NativeSystem::new);
     c.final_summary();
 
     let calls = Allocations::global().expect("the instrumented allocator is installed above");
     let mut c = Criterion::default().with_measurement(calls).configure_from_args();
     // `noisegate ab` runs criterion benchmarks and scenarios in separate processes.
     c = bench_core::cargo_hook::Phase::current().apply(c);
-    suite::memory::memory(&mut c, calls, "allocs", &rt, "orchestrator", NativeSystem::new);
+    suite::orchestrator::memory::memory(&mut c, calls, "allocs", &rt, "orchestrator", NativeSystem::new);
     c.final_summary();
     // With `--baseline NAME`, judge this run against NAME and exit 1 on a confident regression.
     std::process::exit(bench_core::cargo_hook::after_bench(started));

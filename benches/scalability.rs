@@ -1,7 +1,7 @@
 //! How the agent orchestrator scales from 1 to 10,000 agents: spawn time, routing, capability
 //! lookup (criterion), and memory per idle agent (heap bytes retained and RSS growth, written
 //! as graded `SystemMetrics` under `target/noisegate/scalability/`). See
-//! `workloads::suite::scalability`.
+//! `workloads::suite::orchestrator::scalability`.
 //!
 //! This binary installs the instrumented allocator to count heap bytes per agent; its counting
 //! (a few relaxed atomic adds per allocation) is included in the spawn and routing times here.
@@ -33,12 +33,12 @@ fn main() {
     // Footprint first: once criterion has spawned and freed thousands of agents, the allocator
     // reuses those pages and RSS no longer grows.
     if opts.measuring {
-        suite::scalability::footprint(&rt, "orchestrator", NativeSystem::new, &opts, &targets);
+        suite::orchestrator::scalability::footprint(&rt, "orchestrator", NativeSystem::new, &opts, &targets);
     }
     let mut c = Criterion::default().with_profiler(FlamegraphProfiler::new(997)).configure_from_args();
     // `noisegate ab` runs criterion benchmarks and scenarios in separate processes.
     c = bench_core::cargo_hook::Phase::current().apply(c);
-    suite::scalability::scalability(&mut c, &rt, "orchestrator", NativeSystem::new);
+    suite::orchestrator::scalability::scalability(&mut c, &rt, "orchestrator", NativeSystem::new);
     c.final_summary();
     // With `--baseline NAME`, judge this run against NAME and exit 1 on a confident regression.
     std::process::exit(bench_core::cargo_hook::after_bench(started));

@@ -1,5 +1,5 @@
 //! Throughput of the agent orchestrator beside raw `tokio::sync::mpsc` (see
-//! `workloads::suite::throughput` for every group and case).
+//! `workloads::suite::orchestrator::throughput` for every group and case).
 //!
 //! Run: `cargo bench --bench throughput` (`-- --quick` for a fast pass, a name filter such as
 //! `-- route_1to1` to select, `-- --profile-time 10` for flamegraphs under
@@ -17,7 +17,7 @@ fn main() {
     // `noisegate ab` runs criterion benchmarks and scenarios in separate processes.
     c = bench_core::cargo_hook::Phase::current().apply(c);
     let rt = suite::runtime();
-    suite::throughput::throughput(&mut c, &rt, "orchestrator", NativeSystem::new);
+    suite::orchestrator::throughput::throughput(&mut c, &rt, "orchestrator", NativeSystem::new);
     c.final_summary();
     // With `--baseline NAME`, judge this run against NAME and exit 1 on a confident regression.
     std::process::exit(bench_core::cargo_hook::after_bench(started));

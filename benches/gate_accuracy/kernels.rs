@@ -1,6 +1,6 @@
 //! Three benchmarks whose work is an exact number of units, so a variant doing +2 %, +5 % or
 //! +10 % more units has an exactly known extra amount of work. They mirror the three kinds of
-//! benchmark measured in `gate-noise.md`: CPU-bound, memory-bound and allocation-heavy.
+//! benchmark measured in `docs/noise.md`: CPU-bound, memory-bound and allocation-heavy.
 
 use std::cell::Cell;
 use std::collections::HashMap;

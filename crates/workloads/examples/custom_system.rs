@@ -94,6 +94,6 @@ impl AgentSystem for TinyBus {
 fn main() {
     let mut c = criterion::Criterion::default().configure_from_args();
     let rt = workloads::suite::runtime();
-    workloads::suite::throughput::throughput(&mut c, &rt, "tiny_bus", TinyBus::default);
+    workloads::suite::orchestrator::throughput::throughput(&mut c, &rt, "tiny_bus", TinyBus::default);
     c.final_summary();
 }

@@ -9,7 +9,7 @@ use crate::metrics::Direction;
 use crate::stats::{benjamini_hochberg, f_sf, mad_sd, mean, median, normal_quantile, sample_sd, t_cdf, t_quantile};
 
 /// Between-run standard deviation assumed when it can be neither measured (one round per side)
-/// nor looked up (no calibration): 2 %, the middle of what `gate-noise.md` measured on the
+/// nor looked up (no calibration): 2 %, the middle of what `docs/noise.md` reports on the
 /// project's 2-core machine (CPU-bound 0.5 %, allocation-heavy 1 %, memory-bound 3 %).
 /// Outputs label it "assumed"; `noisegate calibrate` replaces it with a measurement.
 pub const ASSUMED_RUN_SD: f64 = 0.02;
@@ -47,7 +47,7 @@ impl Default for GateConfig {
     /// Threshold 3 %, alpha 1 %, power 95 %, unpaired.
     ///
     /// * 3 %: the smallest round figure that the CPU-bound and allocation-heavy benchmarks of
-    ///   `gate-noise.md` (between-run sd 0.5 % and 1 %) resolve with five rounds a side (noise
+    ///   `docs/noise.md` (between-run sd 0.5 % and 1 %) resolve with five rounds a side (noise
     ///   floors ≈ 1.3 % and 2.7 %), while staying under the 5 % slowdowns users ask a gate to
     ///   catch. Smaller changes are within what unrelated code-layout shifts cause (Mytkowicz et
     ///   al., ASPLOS 2009), so failing a build for them would blame the wrong change.

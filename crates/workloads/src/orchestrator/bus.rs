@@ -1,6 +1,6 @@
 //! The interface the orchestrator suites drive: implement [`AgentSystem`] for your own message
 //! bus or actor runtime and run the same throughput, latency, scalability and memory benches
-//! against it (see the README's "Benchmark your own system").
+//! against it (see `docs/workloads.md`, "Benchmark your own system").
 //!
 //! The suites need only a handful of operations: start an agent playing one of three
 //! [`Role`]s, send, request/reply, find by capability, stop. [`NativeSystem`] implements it for

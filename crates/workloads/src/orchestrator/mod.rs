@@ -22,6 +22,7 @@ mod error;
 mod mailbox;
 pub mod message;
 mod registry;
+mod slot;
 mod supervisor;
 mod system;
 

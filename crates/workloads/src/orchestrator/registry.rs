@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use rustc_hash::FxHashMap;
 
 use super::message::AgentId;
-use super::system::{AgentSlot, ClientInbox};
+use super::slot::{AgentSlot, ClientInbox};
 
 pub(crate) enum Endpoint {
     Agent(Arc<AgentSlot>),

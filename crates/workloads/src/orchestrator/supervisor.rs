@@ -4,15 +4,16 @@
 
 use std::collections::VecDeque;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
-use std::sync::{Arc, Weak};
 use std::time::Instant;
 
 use bytes::Bytes;
 
 use super::agent::{Agent, Context, Factory, RestartPolicy, reply_to};
+use super::error::Counters;
 use super::message::{AclMessage, Performative};
-use super::system::{AgentSlot, AgentStatus, Inner, Orchestrator};
+use super::slot::{AgentSlot, AgentStatus};
 
 /// Restart intensity: the times of recent restarts inside the policy's window.
 struct Intensity {
@@ -43,8 +44,24 @@ fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
         .unwrap_or_else(|| "non-string panic payload".to_owned())
 }
 
-/// The body of an agent's task.
-pub(crate) async fn run(slot: Arc<AgentSlot>, factory: Factory, policy: RestartPolicy, orch: Weak<Inner>) {
+/// What an agent's task needs of the system it runs in: somewhere to route what the agent
+/// sends, and the counters it updates. The orchestrator implements it; keeping it a trait keeps
+/// this module below the router.
+pub(crate) trait Router: Send + Sync + 'static {
+    /// The system's counters.
+    fn counters(&self) -> &Counters;
+    /// Routes `msg`; failures are counted by the router, the agent carries on.
+    fn route(&self, msg: AclMessage) -> impl Future<Output = ()> + Send;
+}
+
+/// The body of an agent's task. `router` yields the system while it exists (`None` once it is
+/// gone: then what the agent sends is dropped).
+pub(crate) async fn run<R: Router>(
+    slot: Arc<AgentSlot>,
+    factory: Factory,
+    policy: RestartPolicy,
+    router: impl Fn() -> Option<R> + Send,
+) {
     let mut agent: Option<Box<dyn Agent>> = catch_unwind(AssertUnwindSafe(|| factory())).ok();
     if agent.is_none() {
         slot.set_status(AgentStatus::Failed);
@@ -57,7 +74,7 @@ pub(crate) async fn run(slot: Arc<AgentSlot>, factory: Factory, policy: RestartP
     while slot.mailbox.recv_batch(&mut batch).await {
         let n = batch.len();
         // One upgrade per batch, not per message; `None` once the orchestrator is gone.
-        let router = orch.upgrade().map(|inner| Orchestrator { inner });
+        let router = router();
         while let Some(msg) = batch.pop_front() {
             let Some(a) = agent.as_mut() else {
                 if let Some(r) = &router {
@@ -93,7 +110,7 @@ pub(crate) async fn run(slot: Arc<AgentSlot>, factory: Factory, policy: RestartP
                     // Routing failures are counted by the router; the agent carries on.
                     Some(r) => {
                         for out in ctx.outbox.drain(..) {
-                            let _ = r.send(out).await;
+                            r.route(out).await;
                         }
                     }
                     None => ctx.outbox.clear(),
@@ -127,7 +144,7 @@ fn restart(
     slot: &AgentSlot,
     factory: &Factory,
     intensity: &mut Intensity,
-    router: Option<&Orchestrator>,
+    router: Option<&impl Router>,
 ) -> Option<Box<dyn Agent>> {
     if intensity.allow(Instant::now())
         && let Ok(fresh) = catch_unwind(AssertUnwindSafe(|| factory()))

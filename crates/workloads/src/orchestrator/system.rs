@@ -5,85 +5,17 @@ use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Duration;
 
-use rustc_hash::FxHashMap;
 use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 
 use super::agent::AgentSpec;
 use super::error::{Counters, OrchestratorStats, RouteError, SpawnError};
 use super::mailbox::{Mailbox, MailboxPolicy, PushError};
 use super::message::{AclMessage, AgentId, ConversationId};
 use super::registry::{Endpoint, Registry};
-use super::supervisor;
+use super::slot::{AgentSlot, ClientInbox};
+use super::supervisor::{self, Router};
 
-/// Lifecycle of an agent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AgentStatus {
-    /// Handling messages.
-    Running,
-    /// Stop requested: handling what is queued, accepting nothing new.
-    Stopping,
-    /// Ended after a stop or shutdown.
-    Stopped,
-    /// Panicked more often than its restart policy allows; its queued messages are dropped.
-    Failed,
-}
-
-impl AgentStatus {
-    fn from_u8(v: u8) -> Self {
-        match v {
-            0 => AgentStatus::Running,
-            1 => AgentStatus::Stopping,
-            2 => AgentStatus::Stopped,
-            _ => AgentStatus::Failed,
-        }
-    }
-}
-
-/// One agent as the router sees it.
-pub(crate) struct AgentSlot {
-    pub(crate) id: AgentId,
-    pub(crate) mailbox: Mailbox<AclMessage>,
-    pub(crate) policy: MailboxPolicy,
-    pub(crate) capabilities: Box<[Arc<str>]>,
-    status: AtomicU8,
-    /// Messages handled, published by the agent's task after each batch.
-    pub(crate) handled: AtomicU64,
-    pub(crate) restarts: AtomicU64,
-    task: Mutex<Option<JoinHandle<()>>>,
-}
-
-impl AgentSlot {
-    pub(crate) fn status(&self) -> AgentStatus {
-        AgentStatus::from_u8(self.status.load(Relaxed))
-    }
-
-    pub(crate) fn set_status(&self, s: AgentStatus) {
-        self.status.store(s as u8, Relaxed);
-    }
-
-    fn closed_error(&self) -> RouteError {
-        match self.status() {
-            AgentStatus::Failed => RouteError::AgentFailed(self.id),
-            _ => RouteError::AgentStopped(self.id),
-        }
-    }
-
-    async fn join(&self) {
-        let handle = self.task.lock().unwrap_or_else(|p| p.into_inner()).take();
-        if let Some(h) = handle {
-            // The task catches handler panics itself, so a join error means it was cancelled
-            // by the runtime shutting down; there is nothing left to wait for either way.
-            let _ = h.await;
-        }
-    }
-}
-
-/// Where replies to a client's requests are matched to their waiting requesters.
-#[derive(Default)]
-pub(crate) struct ClientInbox {
-    pending: Mutex<FxHashMap<ConversationId, oneshot::Sender<AclMessage>>>,
-}
+pub use super::slot::AgentStatus;
 
 pub(crate) struct Inner {
     registry: RwLock<Registry>,
@@ -177,7 +109,9 @@ impl Orchestrator {
             restarts: AtomicU64::new(0),
             task: Mutex::new(None),
         });
-        let task = supervisor::run(slot.clone(), spec.factory.clone(), spec.restart, Arc::downgrade(&self.inner));
+        let weak = Arc::downgrade(&self.inner);
+        let router = move || weak.upgrade().map(|inner| Orchestrator { inner });
+        let task = supervisor::run(slot.clone(), spec.factory.clone(), spec.restart, router);
         let handle = self.inner.handle.spawn(task);
         *slot.task.lock().unwrap_or_else(|p| p.into_inner()) = Some(handle);
         let mut reg = self.write();
@@ -375,9 +309,16 @@ impl Orchestrator {
         self.write().insert_client(id, inbox.clone());
         Client { id, inbox, orch: self.clone() }
     }
+}
 
-    pub(crate) fn counters(&self) -> &Counters {
+impl Router for Orchestrator {
+    fn counters(&self) -> &Counters {
         &self.inner.counters
+    }
+
+    async fn route(&self, msg: AclMessage) {
+        // Routing failures are counted by `send`; the sending agent carries on.
+        let _ = self.send(msg).await;
     }
 }
 

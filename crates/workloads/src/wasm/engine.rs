@@ -11,11 +11,11 @@ use wasmtime::{
     PoolingAllocationConfig, Store, TypedFunc, WasmParams, WasmResults,
 };
 
-use super::error::{WasmError, classify};
-use super::limits::{Limits, PAGE_SIZE, StoreState, Ticker, deadline_ticks};
+use super::error::{INSTANTIATE, WasmError, classify};
+use super::limits::{Limits, PAGE_SIZE, StoreState};
+use super::ticker::{Ticker, deadline_ticks};
 
 /// Where a failure during instantiation (the start function, or limits) is reported as being.
-pub(crate) const INSTANTIATE: &str = "instantiate";
 
 /// How a [`WasmHost`] bounds its guests and allocates their instances.
 ///
@@ -281,7 +281,8 @@ impl GuestInstance {
     }
 
     fn fail(guest: &Guest, at: &str, e: &wasmtime::Error) -> WasmError {
-        classify(guest.name(), at, guest.config(), e)
+        let config = guest.config();
+        classify(guest.name(), at, config.fuel, config.deadline, e)
     }
 
     pub(crate) fn guest(&self) -> &Guest {

@@ -10,7 +10,10 @@
 use std::fmt;
 use std::time::Duration;
 
-use super::engine::HostConfig;
+use super::limits::MemoryDenied;
+
+/// The step name errors from instantiating a guest carry (as `at`).
+pub(crate) const INSTANTIATE: &str = "instantiate";
 
 /// Why a guest could not be loaded, instantiated or called. Every variant names the guest.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -90,7 +93,7 @@ pub enum WasmError {
     /// The guest asked for more linear memory than its store allows.
     #[error(
         "guest `{guest}` exceeded its memory limit in `{at}`: wanted {requested} bytes, limit {limit} bytes ({} pages of 64 KiB)",
-        limit / super::PAGE_SIZE as u64
+        limit / super::limits::PAGE_SIZE as u64
     )]
     MemoryLimit {
         /// The guest.
@@ -213,31 +216,26 @@ impl fmt::Display for TrapCode {
     }
 }
 
-/// The store's limiter refused a memory growth. Returned from
-/// [`ResourceLimiter::memory_growing`](wasmtime::ResourceLimiter::memory_growing), so the guest
-/// traps instead of seeing −1 (as `StoreLimitsBuilder::trap_on_grow_failure(true)` does) and
-/// the host can name the cause.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("memory growth to {desired} bytes denied (limit {limit} bytes)")]
-pub(crate) struct MemoryDenied {
-    pub(crate) desired: u64,
-    pub(crate) limit: u64,
-}
-
-/// Turns wasmtime's error from running `guest` (in export `at`, or `instantiate`) into a
-/// [`WasmError`], using `config` to state the bound that stopped it.
-pub(crate) fn classify(guest: &str, at: &str, config: &HostConfig, err: &wasmtime::Error) -> WasmError {
+/// Turns wasmtime's error from running `guest` (in export `at`, or [`INSTANTIATE`]) into a
+/// [`WasmError`], stating the bound that stopped it: the host's `fuel` and `deadline`.
+pub(crate) fn classify(
+    guest: &str,
+    at: &str,
+    fuel: Option<u64>,
+    deadline: Option<Duration>,
+    err: &wasmtime::Error,
+) -> WasmError {
     let (guest, at) = (guest.to_owned(), at.to_owned());
     if let Some(d) = err.downcast_ref::<MemoryDenied>() {
         return WasmError::MemoryLimit { guest, at, requested: d.desired, limit: d.limit };
     }
     match err.downcast_ref::<wasmtime::Trap>() {
-        Some(wasmtime::Trap::OutOfFuel) => WasmError::OutOfFuel { guest, at, fuel: config.fuel.unwrap_or(0) },
+        Some(wasmtime::Trap::OutOfFuel) => WasmError::OutOfFuel { guest, at, fuel: fuel.unwrap_or(0) },
         Some(wasmtime::Trap::Interrupt) => {
-            WasmError::Deadline { guest, at, deadline: config.deadline.unwrap_or(Duration::ZERO) }
+            WasmError::Deadline { guest, at, deadline: deadline.unwrap_or(Duration::ZERO) }
         }
         Some(&trap) => WasmError::Trap { guest, at, code: TrapCode::from_trap(trap) },
-        None if at == super::engine::INSTANTIATE => WasmError::Instantiate { guest, detail: format!("{err:#}") },
+        None if at == INSTANTIATE => WasmError::Instantiate { guest, detail: format!("{err:#}") },
         None => WasmError::Runtime { guest, at, detail: format!("{err:#}") },
     }
 }

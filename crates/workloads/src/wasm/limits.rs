@@ -1,15 +1,8 @@
 //! Bounds on untrusted guests: per-store memory, instance and table limits (a
-//! [`StoreLimits`] behind a limiter that names the cause of a refusal), and the ticker thread
-//! that advances the engine's epoch so wall-clock deadlines fire.
+//! [`StoreLimits`] behind a limiter that names the cause of a refusal). The wall-clock bound is
+//! the epoch ticker in `ticker`.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
-
-use wasmtime::{Engine, ResourceLimiter, StoreLimits, StoreLimitsBuilder};
-
-use super::error::{MemoryDenied, WasmError};
+use wasmtime::{ResourceLimiter, StoreLimits, StoreLimitsBuilder};
 
 /// WebAssembly's page: linear memory grows in whole 64 KiB pages.
 pub const PAGE_SIZE: usize = 64 * 1024;
@@ -108,58 +101,13 @@ impl ResourceLimiter for Limiter {
     }
 }
 
-/// Epoch ticks a call may run for: `deadline` in whole ticks, rounded up, at least one. The
-/// epoch can advance right after the deadline is set, so a guest is interrupted after between
-/// `ticks − 1` and `ticks` ticks (plus however late the ticker thread is scheduled).
-pub(crate) fn deadline_ticks(deadline: Duration, tick: Duration) -> u64 {
-    let ticks = deadline.as_nanos().div_ceil(tick.as_nanos().max(1));
-    u64::try_from(ticks).unwrap_or(u64::MAX).max(1)
-}
-
-/// A thread calling [`Engine::increment_epoch`] every `tick` (the pattern wasmtime's
-/// `Config::epoch_interruption` docs describe). It holds only a weak engine reference and is
-/// stopped and joined on drop.
-pub(crate) struct Ticker {
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
-}
-
-impl Ticker {
-    pub(crate) fn start(engine: &Engine, tick: Duration) -> Result<Self, WasmError> {
-        let weak = engine.weak();
-        let stop = Arc::new(AtomicBool::new(false));
-        let stopping = stop.clone();
-        let thread = std::thread::Builder::new()
-            .name("wasm-epoch".into())
-            .spawn(move || {
-                let mut next = Instant::now() + tick;
-                loop {
-                    // park_timeout may wake early (or on drop's unpark): sleep to the tick.
-                    while !stopping.load(Ordering::Acquire) && Instant::now() < next {
-                        std::thread::park_timeout(next.saturating_duration_since(Instant::now()));
-                    }
-                    if stopping.load(Ordering::Acquire) {
-                        return;
-                    }
-                    match weak.upgrade() {
-                        Some(engine) => engine.increment_epoch(),
-                        None => return,
-                    }
-                    next += tick;
-                }
-            })
-            .map_err(|e| WasmError::Config { detail: format!("cannot start the epoch ticker thread: {e}") })?;
-        Ok(Ticker { stop, thread: Some(thread) })
-    }
-}
-
-impl Drop for Ticker {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Release);
-        if let Some(t) = self.thread.take() {
-            t.thread().unpark();
-            // The thread only sleeps and increments a counter; it cannot panic.
-            let _ = t.join();
-        }
-    }
+/// The store's limiter refused a memory growth. Returned from
+/// [`ResourceLimiter::memory_growing`](wasmtime::ResourceLimiter::memory_growing), so the guest
+/// traps instead of seeing −1 (as `StoreLimitsBuilder::trap_on_grow_failure(true)` does) and
+/// the host can name the cause.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("memory growth to {desired} bytes denied (limit {limit} bytes)")]
+pub(crate) struct MemoryDenied {
+    pub(crate) desired: u64,
+    pub(crate) limit: u64,
 }

@@ -46,6 +46,7 @@ mod error;
 mod guest;
 mod limits;
 pub mod native;
+mod ticker;
 
 #[cfg(test)]
 mod tests;

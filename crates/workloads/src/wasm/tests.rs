@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use proptest::prelude::*;
 
-use super::limits::deadline_ticks;
+use super::ticker::deadline_ticks;
 use super::*;
 
 /// No CPU bound and no ticker: the equality tests check results, not bounds, and must not

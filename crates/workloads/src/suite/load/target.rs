@@ -48,8 +48,8 @@ impl OpKind {
 pub struct AgentTarget<S: AgentSystem> {
     pub(super) sys: Arc<S>,
     ops: Vec<OpKind>,
-    pub(super) agents: [Vec<AgentId>; 3],
-    pub(super) body: Bytes,
+    pub(crate) agents: [Vec<AgentId>; 3],
+    pub(crate) body: Bytes,
 }
 
 impl<S: AgentSystem> AgentTarget<S> {
@@ -71,7 +71,7 @@ impl<S: AgentSystem> AgentTarget<S> {
     }
 
     /// As [`start`](Self::start), with `spawn` starting the agent that serves one request kind
-    /// (so the same system can host other agents, e.g. WASM ones: see [`super::wasm`]).
+    /// (so the same system can host other agents, e.g. WASM ones: see [`crate::suite::wasm::load`]).
     pub fn start_with(
         sys: Arc<S>,
         mix: &[(String, u32)],

@@ -26,8 +26,8 @@ use futures_util::stream::FuturesUnordered;
 use tokio::runtime::Runtime;
 
 use super::reference::{RawMpsc, Route, Shape, SystemRoute, route_iterations, spawn_sinks};
-use super::{message, size_label};
 use crate::orchestrator::{AclMessage, AgentId, AgentSystem, DEFAULT_MAILBOX, Performative, Role, Tally, work};
+use crate::suite::{message, size_label};
 
 /// Payload sizes of the `route_1to1` sweep.
 pub const PAYLOADS: [usize; 5] = [64, 256, 1024, 4096, 32 * 1024];
@@ -198,7 +198,7 @@ fn codec(c: &mut Criterion) {
         language: Some("fipa-sl".into()),
         ontology: Some("noisegate-bench".into()),
         reply_with: Some(7),
-        ..message(AgentId(42), &super::payload(256))
+        ..message(AgentId(42), &crate::suite::payload(256))
     };
     let json_len = serde_json::to_vec(&msg).expect("serialisable").len();
     let binary_len = msg.binary_len();

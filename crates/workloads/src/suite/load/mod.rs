@@ -48,7 +48,6 @@ use crate::orchestrator::AgentSystem;
 mod scenarios;
 pub mod stepped;
 mod target;
-pub mod wasm;
 
 pub use target::{AgentTarget, BODY_BYTES, COMPUTE_ITERATIONS, OpKind};
 
@@ -132,7 +131,7 @@ pub fn scenarios<S: AgentSystem>(
 
 /// The scenarios under `prefix` against the system and agents `start` builds (called inside
 /// `rt`; the system is shut down at the end, also when spawning the agents failed).
-fn run_scenarios<S: AgentSystem>(
+pub(crate) fn run_scenarios<S: AgentSystem>(
     rt: &Runtime,
     prefix: &str,
     system: &str,

@@ -25,11 +25,12 @@ use bench_core::targets::{Profile, Targets};
 use bytes::Bytes;
 use tokio::runtime::Runtime;
 
-use super::{AgentTarget, COMPUTE_ITERATIONS, OpKind, RunOptions, ScenarioRun};
 use crate::orchestrator::seed_of;
 use crate::orchestrator::{
     AclMessage, Agent, AgentSpec, AgentSystem, Context, NativeSystem, Performative, Role, Tally,
 };
+use crate::suite::RunOptions;
+use crate::suite::load::{AgentTarget, COMPUTE_ITERATIONS, OpKind, ScenarioRun};
 use crate::wasm::{Builtin, Guest, HashKernel, HostConfig, WasmAgent, WasmHost};
 
 /// Prefix of the WASM scenarios' ids (and results directories).
@@ -112,9 +113,9 @@ impl Agent for HashWorker {
 }
 
 /// Runs the selected scenarios (`load/wasm/<scenario>`) against the orchestrator with WASM
-/// agents, as [`super::scenarios`] does against native ones.
+/// agents, as the native scenarios does against native ones.
 pub fn scenarios(rt: &Runtime, opts: &RunOptions, targets: &Targets, profile: &Profile) -> Vec<ScenarioRun> {
-    if super::selected(PREFIX, opts).is_empty() {
+    if crate::suite::load::selected(PREFIX, opts).is_empty() {
         return Vec::new();
     }
     let agents = match WasmAgents::untrusted() {
@@ -129,7 +130,7 @@ pub fn scenarios(rt: &Runtime, opts: &RunOptions, targets: &Targets, profile: &P
         let target = agents.start(sys.clone(), &profile.mix, profile.agents);
         (sys, target)
     };
-    super::run_scenarios(rt, PREFIX, SYSTEM, start, opts, targets, profile)
+    crate::suite::load::run_scenarios(rt, PREFIX, SYSTEM, start, opts, targets, profile)
 }
 
 #[cfg(test)]
@@ -192,11 +193,11 @@ mod tests {
     #[test]
     fn wasm_ids_are_selected_apart_from_the_native_ones() {
         let opts = |filter: &str| RunOptions::from_args(["bench", "--bench", filter].map(String::from));
-        let all = super::super::SCENARIOS.len();
-        assert_eq!(super::super::selected(PREFIX, &opts("wasm")).len(), all);
-        assert!(super::super::selected(super::super::PREFIX, &opts("wasm")).is_empty());
-        assert_eq!(super::super::selected(super::super::PREFIX, &opts("load/peak")), ["peak"]);
-        assert!(super::super::selected(PREFIX, &opts("load/peak")).is_empty());
-        assert_eq!(super::super::selected(PREFIX, &opts("load/wasm/peak")), ["peak"]);
+        let all = crate::suite::load::SCENARIOS.len();
+        assert_eq!(crate::suite::load::selected(PREFIX, &opts("wasm")).len(), all);
+        assert!(crate::suite::load::selected(crate::suite::load::PREFIX, &opts("wasm")).is_empty());
+        assert_eq!(crate::suite::load::selected(crate::suite::load::PREFIX, &opts("load/peak")), ["peak"]);
+        assert!(crate::suite::load::selected(PREFIX, &opts("load/peak")).is_empty());
+        assert_eq!(crate::suite::load::selected(PREFIX, &opts("load/wasm/peak")), ["peak"]);
     }
 }

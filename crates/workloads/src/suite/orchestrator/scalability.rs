@@ -24,9 +24,9 @@ use bench_core::targets::{Evaluation, Targets};
 use criterion::{BenchmarkId, Criterion, Throughput};
 use tokio::runtime::Runtime;
 
-use super::RunOptions;
 use super::reference::{Shape, SystemRoute, route_iterations};
 use crate::orchestrator::{AgentId, AgentSystem, Role, Tally};
+use crate::suite::RunOptions;
 
 /// Agent counts the suite sweeps.
 pub const SIZES: [usize; 5] = [1, 10, 100, 1_000, 10_000];

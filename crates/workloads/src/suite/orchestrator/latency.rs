@@ -25,8 +25,8 @@ use criterion::{BenchmarkId, Criterion, Throughput};
 use tokio::runtime::Runtime;
 use tokio::sync::{mpsc, oneshot};
 
-use super::{RunOptions, message, payload};
 use crate::orchestrator::{AclMessage, AgentId, AgentSystem, DEFAULT_MAILBOX, Performative, Role};
+use crate::suite::{RunOptions, message, payload};
 
 /// Runs the criterion groups for the system `make` builds (inside `rt`), named `name`.
 pub fn latency<S: AgentSystem>(c: &mut Criterion, rt: &Runtime, name: &str, make: impl Fn() -> S) {

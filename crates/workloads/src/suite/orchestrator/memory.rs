@@ -23,8 +23,8 @@ use criterion::{BenchmarkId, Criterion, Throughput};
 use tokio::runtime::Runtime;
 
 use super::reference::{RawMpsc, Route, Shape, SystemRoute, build, deliver_built, spawn_sinks};
-use super::{message, payload};
 use crate::orchestrator::{AclMessage, AgentId, AgentSystem, DEFAULT_MAILBOX, Performative, Role, Tally};
+use crate::suite::{message, payload};
 
 const ROUTED: usize = 1_000;
 const SPAWNED: usize = 1_000;

@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use tokio::sync::mpsc;
 
-use super::message;
 use crate::orchestrator::{AclMessage, AgentId, AgentSystem, Role, SinkAgent, Tally};
+use crate::suite::message;
 
 /// Who sends to whom in one measured iteration.
 #[derive(Debug, Clone, Copy)]
@@ -129,7 +129,7 @@ pub(crate) async fn route_iterations<R: Route>(
     tally: Arc<Tally>,
     iters: u64,
 ) -> Duration {
-    let payload = super::payload(shape.payload);
+    let payload = crate::suite::payload(shape.payload);
     let mut total = Duration::ZERO;
     let mut expected = tally.count();
     for _ in 0..iters {

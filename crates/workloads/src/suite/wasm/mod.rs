@@ -25,6 +25,8 @@
 //! After the run, [`report`] prints the ratios computed from this run's criterion medians and
 //! writes them to `target/noisegate/wasm/summary/<baseline>/summary.json`.
 
+pub mod load;
+
 use std::collections::BTreeMap;
 use std::hint::black_box;
 use std::sync::{Arc, Mutex};
@@ -37,10 +39,10 @@ use futures_util::stream::FuturesUnordered;
 use serde::Serialize;
 use tokio::runtime::Runtime;
 
-use super::{RunOptions, payload, size_label};
 use crate::orchestrator::{
     AclMessage, AgentId, AgentSpec, Client, ConversationId, Orchestrator, Performative, RouteError,
 };
+use crate::suite::{RunOptions, payload, size_label};
 use crate::wasm::{
     Builtin, Guest, GuestInstance, HashKernel, HostConfig, Limits, MatmulKernel, MemoryKernel, NativeKernels,
     PAGE_SIZE, TransformAgent, WasmAgent, WasmError, WasmHost, native, transform,
@@ -493,24 +495,4 @@ fn fmt_ns(ns: f64) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn formats_durations() {
-        assert_eq!(fmt_ns(12.4), "12 ns");
-        assert_eq!(fmt_ns(15_300.0), "15.30 µs");
-        assert_eq!(fmt_ns(2.5e6), "2.50 ms");
-        assert_eq!(fmt_ns(1.25e9), "1.25 s");
-    }
-
-    #[test]
-    fn kernel_names_are_the_criterion_cases() {
-        let names: Vec<String> = MEMORY_SIZES.map(Kernel::Memory).into_iter().map(Kernel::name).collect();
-        assert_eq!(names, ["memory_1KiB", "memory_64KiB", "memory_1MiB", "memory_16MiB", "memory_64MiB"]);
-        assert_eq!(Kernel::Matmul.name(), "matmul_64");
-        assert_eq!(fill_len(1), 943_712);
-        assert_eq!(fill_len(1000) % 8, 0);
-        assert!(u64::from(fill_len(1000)) < 1000 << 20);
-    }
-}
+mod tests;
