@@ -1,28 +1,13 @@
 //! The `noisegate` binary end to end: help, version, targets, grading and exit codes.
 
+mod fixture;
+
 use std::path::Path;
-use std::process::{Command, Output};
 use std::time::Duration;
 
 use bench_core::metrics::SystemMetrics;
 use bench_core::results::write_json_atomic;
-
-fn noisegate(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_noisegate"))
-        .args(args)
-        .current_dir(cwd)
-        .env_remove("NOISEGATE_CONFIG")
-        .output()
-        .expect("run noisegate")
-}
-
-fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
-}
-
-fn repo() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
+use fixture::{noisegate, repo, text};
 
 #[test]
 fn help_and_version() {

@@ -1,79 +1,12 @@
 //! The gate commands end to end on synthetic criterion output with known answers: verdicts,
 //! exit codes, output files, calibration, baselines, and every kind of bad input.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod fixture;
 
+use std::path::Path;
+
+use fixture::{Project, noisegate, repo, text};
 use serde_json::{Value, json};
-
-/// A project directory with criterion and noisegate result trees.
-struct Project {
-    dir: tempfile::TempDir,
-}
-
-impl Project {
-    fn new() -> Project {
-        Project { dir: tempfile::tempdir().unwrap() }
-    }
-
-    fn root(&self) -> &Path {
-        self.dir.path()
-    }
-
-    fn criterion(&self) -> PathBuf {
-        self.root().join("target/criterion")
-    }
-
-    /// Writes criterion's three files for benchmark `group/function` under `baseline`, with
-    /// samples whose per-iteration figures are `per_iter` (times = figure × iterations).
-    fn bench(&self, id: &str, baseline: &str, per_iter: &[f64]) -> PathBuf {
-        let (group, function) = id.split_once('/').unwrap();
-        let dir = self.criterion().join(group).join(function).join(baseline);
-        std::fs::create_dir_all(&dir).unwrap();
-        let benchmark = json!({"group_id": group, "function_id": function, "value_str": null, "throughput": null,
-            "full_id": id, "directory_name": format!("{group}/{function}"), "title": id});
-        let iters: Vec<f64> = (1..=per_iter.len()).map(|i| i as f64).collect();
-        let times: Vec<Value> =
-            per_iter.iter().zip(&iters).map(|(v, i)| if v.is_finite() { json!(v * i) } else { Value::Null }).collect();
-        let sample = json!({"sampling_mode": "Linear", "iters": iters, "times": times});
-        let m = per_iter.iter().copied().filter(|v| v.is_finite()).fold(0.0, f64::max);
-        let est = json!({"confidence_interval": {"confidence_level": 0.95, "lower_bound": m, "upper_bound": m}, "point_estimate": m, "standard_error": 0.0});
-        let estimates = json!({"mean": est, "median": est, "median_abs_dev": est, "slope": est, "std_dev": est});
-        for (f, v) in [("benchmark.json", benchmark), ("sample.json", sample), ("estimates.json", estimates)] {
-            std::fs::write(dir.join(f), serde_json::to_vec(&v).unwrap()).unwrap();
-        }
-        dir
-    }
-
-    /// Rounds: `bench(id, "<prefix><i>", around value × round factor)`.
-    fn rounds(&self, id: &str, prefix: &str, value: f64, factors: &[f64]) -> Vec<String> {
-        factors
-            .iter()
-            .enumerate()
-            .map(|(i, k)| {
-                let name = format!("{prefix}{}", i + 1);
-                let v = value * k;
-                self.bench(id, &name, &[v * 0.999, v, v * 1.001, v, v * 1.0005]);
-                name
-            })
-            .collect()
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_noisegate"))
-            .args(args)
-            .current_dir(self.root())
-            .env("CRITERION_HOME", self.criterion())
-            .env("NOISEGATE_DIR", self.root().join("target/noisegate"))
-            .env_remove("NO_COLOR")
-            .output()
-            .unwrap()
-    }
-}
-
-fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
-}
 
 const SPREAD: [f64; 5] = [1.0, 1.003, 0.997, 1.002, 0.998];
 
@@ -388,12 +321,7 @@ fn ab_rejects_unknown_revisions_and_reserved_flags() {
     let o = p.run(&["ab", "--base", "main", "--", "--save-baseline", "x"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o).contains("set by noisegate"), "{}", text(&o));
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let o = Command::new(env!("CARGO_BIN_EXE_noisegate"))
-        .args(["ab", "--base", "no-such-revision-xyz"])
-        .current_dir(repo)
-        .output()
-        .unwrap();
+    let o = noisegate(&["ab", "--base", "no-such-revision-xyz"], repo());
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(text(&o).contains("no-such-revision-xyz") && text(&o).contains("fetch"), "{}", text(&o));
 }

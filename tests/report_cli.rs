@@ -2,65 +2,15 @@
 //! baseline comparison, the run history, exit codes, and every kind of bad input (each must name
 //! the file and the fix, exit 2, and leave existing files as they were).
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod fixture;
+
+use std::path::Path;
 
 use bench_core::latency::LatencySummary;
 use bench_core::metrics::{ClockKind, ErrorKind, HostInfo, RunContext, SystemMetrics, Timeline, TimelinePoint};
 use bench_core::units::Nanos;
+use fixture::{Project, stderr, text};
 use serde_json::{Value, json};
-
-struct Project {
-    dir: tempfile::TempDir,
-}
-
-impl Project {
-    fn new() -> Project {
-        Project { dir: tempfile::tempdir().unwrap() }
-    }
-
-    fn root(&self) -> &Path {
-        self.dir.path()
-    }
-
-    fn results(&self) -> PathBuf {
-        self.root().join("target/noisegate")
-    }
-
-    fn history(&self) -> PathBuf {
-        self.results().join("history.jsonl")
-    }
-
-    /// Writes `<results>/<name>/<baseline>/metrics.json` (and `timeline.json` when given).
-    fn save(&self, baseline: &str, m: &SystemMetrics, t: Option<&Timeline>) -> PathBuf {
-        let dir = self.results().join(&m.name).join(baseline);
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("metrics.json"), serde_json::to_vec_pretty(m).unwrap()).unwrap();
-        if let Some(t) = t {
-            std::fs::write(dir.join("timeline.json"), serde_json::to_vec_pretty(t).unwrap()).unwrap();
-        }
-        dir
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_noisegate"))
-            .args(args)
-            .current_dir(self.root())
-            .env("NOISEGATE_DIR", self.results())
-            .env_remove("NOISEGATE_HISTORY")
-            .env_remove("NOISEGATE_CONFIG")
-            .output()
-            .unwrap()
-    }
-}
-
-fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 fn context() -> RunContext {
     RunContext {
