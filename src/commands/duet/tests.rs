@@ -1,7 +1,17 @@
 //! Duet tests: pure helpers, and whole rounds on stand-in bench targets (shell scripts that
 //! mimic criterion's `--list` and `--save-baseline`).
 
-use super::*;
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::Command;
+
+use bench_core::cargo_hook::Phase;
+
+use super::affinity::{pin, usable_cpus};
+use super::merge::merge_tree;
+use super::plan::{Job, Plan, duet_flags, parse_list, split_filter};
+use super::run::{Order, run_round};
+use crate::commands::benches::{BenchExe, RoundEnv};
 
 fn v(s: &[&str]) -> Vec<String> {
     s.iter().map(|x| x.to_string()).collect()
