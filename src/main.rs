@@ -5,6 +5,8 @@
 //! - 1: the check failed — a metric graded critical (later: a confident regression);
 //! - 2: error — bad arguments, missing or corrupt files, invalid configuration.
 
+#![warn(missing_docs)]
+
 mod cli;
 mod commands;
 

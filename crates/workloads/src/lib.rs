@@ -7,6 +7,8 @@
 //! Built system by system; today: the [`orchestrator`], the [`wasm`] agent hosts, and their
 //! benchmark [`suite`]s.
 
+#![warn(missing_docs)]
+
 pub mod orchestrator;
 pub mod suite;
 pub mod wasm;
