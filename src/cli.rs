@@ -18,13 +18,13 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 ///   noisegate calibrate --runs 10                  # learn each benchmark's run-to-run noise
 #[derive(Debug, Parser)]
 #[command(name = "noisegate", version, about, long_about, propagate_version = true)]
-pub struct Cli {
+pub(crate) struct Cli {
     #[command(subcommand)]
     pub command: Command,
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// List the performance targets in effect, validating noisegate.toml.
     ///
     /// Reads --config, else $NOISEGATE_CONFIG, else the nearest noisegate.toml from the current
@@ -314,7 +314,7 @@ pub enum Command {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum BaselineCommand {
+pub(crate) enum BaselineCommand {
     /// Write criterion baseline NAME (and noisegate results saved under NAME) to
     /// baselines/NAME.json, with the machine fingerprint. Atomic: on any error the existing
     /// file is left as it was.
@@ -349,7 +349,7 @@ pub enum BaselineCommand {
 
 /// Where results live.
 #[derive(Debug, Clone, Args)]
-pub struct Locations {
+pub(crate) struct Locations {
     /// criterion's output directory (default: $CRITERION_HOME, else the cargo target dir's
     /// `criterion`).
     #[arg(long, value_name = "DIR")]
@@ -361,7 +361,7 @@ pub struct Locations {
 
 /// Settings of the gate's statistics.
 #[derive(Debug, Clone, Args)]
-pub struct GateArgs {
+pub(crate) struct GateArgs {
     /// Minimum effect in percent: smaller changes never fail the gate.
     #[arg(long, default_value_t = 3.0, value_name = "PCT")]
     pub threshold: f64,
@@ -378,7 +378,7 @@ pub struct GateArgs {
 
 /// Which bench targets to build and run.
 #[derive(Debug, Clone, Args)]
-pub struct BuildArgs {
+pub(crate) struct BuildArgs {
     /// Only this bench target (repeatable; default: all bench targets).
     #[arg(long = "bench", value_name = "NAME")]
     pub benches: Vec<String>,
@@ -389,7 +389,7 @@ pub struct BuildArgs {
 
 /// How results are printed.
 #[derive(Debug, Clone, Args)]
-pub struct OutputArgs {
+pub(crate) struct OutputArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = FormatArg::Text)]
     pub format: FormatArg,
@@ -404,7 +404,7 @@ pub struct OutputArgs {
 
 /// How `ab` and `calibrate` make their pairs of runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ModeArg {
+pub(crate) enum ModeArg {
     /// Base and head of one benchmark at the same time on one CPU.
     Duet,
     /// Whole runs one after the other, in ABBA order.
@@ -413,7 +413,7 @@ pub enum ModeArg {
 
 /// The figure a criterion run is reduced to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum FigureArg {
+pub(crate) enum FigureArg {
     /// Median time per iteration.
     Median,
     /// Total time over total iterations (duets).
@@ -421,7 +421,7 @@ pub enum FigureArg {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum FormatArg {
+pub(crate) enum FormatArg {
     Text,
     Markdown,
     Json,
@@ -431,7 +431,7 @@ pub enum FormatArg {
 
 /// Formats of `report` and `trend`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ReportFormatArg {
+pub(crate) enum ReportFormatArg {
     Text,
     Markdown,
     Json,
@@ -439,7 +439,7 @@ pub enum ReportFormatArg {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ColorArg {
+pub(crate) enum ColorArg {
     Auto,
     Always,
     Never,

@@ -8,17 +8,17 @@ use std::hash::{BuildHasherDefault, DefaultHasher};
 use std::hint::black_box;
 
 /// Work units of each kernel at +0 %; chosen so one iteration takes roughly 0.1–1 ms here.
-pub const CPU_UNITS: u64 = 100_000;
-pub const MEMORY_UNITS: u64 = 10_000;
-pub const ALLOC_UNITS: u64 = 100;
+pub(crate) const CPU_UNITS: u64 = 100_000;
+pub(crate) const MEMORY_UNITS: u64 = 10_000;
+pub(crate) const ALLOC_UNITS: u64 = 100;
 
 /// Units for `base` at `extra_pct` percent more work (exact: every base is a multiple of 100).
-pub fn units(base: u64, extra_pct: u64) -> u64 {
+pub(crate) fn units(base: u64, extra_pct: u64) -> u64 {
     base * (100 + extra_pct) / 100
 }
 
 /// CPU-bound: a multiply–xorshift hash chain; each step depends on the last.
-pub fn cpu(units: u64) -> u64 {
+pub(crate) fn cpu(units: u64) -> u64 {
     let mut h = 0x9E37_79B9_7F4A_7C15u64;
     for i in 0..units {
         h ^= i;
@@ -35,7 +35,7 @@ pub fn cpu(units: u64) -> u64 {
 /// every cache whatever share of L3 the neighbours leave: an 8 MiB chase restarting from the
 /// same place each iteration touched only ~6 MiB and ran 2–20 ms per iteration from process to
 /// process depending on that share, which measured the neighbours, not the code.
-pub struct Chase {
+pub(crate) struct Chase {
     next: Vec<u32>,
     at: Cell<u32>,
 }
@@ -43,7 +43,7 @@ pub struct Chase {
 impl Chase {
     /// The cycle i → (a·i + c) mod 2²⁴ over 2²⁴ u32 slots: a full-period LCG (Hull–Dobell: c odd,
     /// a ≡ 1 mod 4) is one cycle through every slot, and its jumps defeat the prefetchers.
-    pub fn new() -> Chase {
+    pub(crate) fn new() -> Chase {
         const BITS: u32 = 24; // 16 Mi slots of u32 = 64 MiB
         const A: u64 = 0x5851_F42D_4C95_7F2D;
         const C: u64 = 0x1405_7B7E_F767_814F;
@@ -52,7 +52,7 @@ impl Chase {
         Chase { next, at: Cell::new(0) }
     }
 
-    pub fn run(&self, units: u64) -> u32 {
+    pub(crate) fn run(&self, units: u64) -> u32 {
         let mut at = self.at.get();
         for _ in 0..units {
             at = self.next[at as usize];
@@ -65,7 +65,7 @@ impl Chase {
 /// Allocation-heavy: `units` hash maps of 100 entries, built and dropped. The hasher has fixed
 /// keys: std's `RandomState` draws new SipHash keys in every process, which gave each process
 /// its own collision pattern and a per-process offset of up to 10 %.
-pub fn alloc(units: u64) -> usize {
+pub(crate) fn alloc(units: u64) -> usize {
     let mut total = 0;
     for u in 0..units {
         let m: HashMap<u64, u64, BuildHasherDefault<DefaultHasher>> = (0..100).map(|k| (k ^ u, k)).collect();
@@ -76,7 +76,7 @@ pub fn alloc(units: u64) -> usize {
 
 /// The three kernels at `extra_pct` percent more work units, as criterion group `accuracy`
 /// (`accuracy/cpu`, `accuracy/memory`, `accuracy/alloc`).
-pub fn bench_all(c: &mut criterion::Criterion, extra_pct: u64) {
+pub(crate) fn bench_all(c: &mut criterion::Criterion, extra_pct: u64) {
     let mut g = c.benchmark_group("accuracy");
     let cpu = units(CPU_UNITS, extra_pct);
     g.bench_function("cpu", |b| b.iter(|| self::cpu(black_box(cpu))));

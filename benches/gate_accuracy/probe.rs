@@ -16,13 +16,13 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use anyhow::{Context, bail};
 
 /// Environment variable that makes the executable a probe (value: seconds to run).
-pub const PROBE: &str = "NOISEGATE_ACCURACY_PROBE";
+pub(crate) const PROBE: &str = "NOISEGATE_ACCURACY_PROBE";
 const PROBE_SECONDS: u64 = 20;
 const WINDOW: Duration = Duration::from_millis(100);
 
 /// One probe process: prints `<window start, 100 ms units since the epoch> <hash µs> <chain µs>`
 /// per window, each the median of one kernel's call times in that window.
-pub fn probe(seconds: u64) {
+pub(crate) fn probe(seconds: u64) {
     let start = Instant::now();
     let median = |mut v: Vec<f64>| {
         v.sort_by(f64::total_cmp);
@@ -105,7 +105,7 @@ fn correlation(a: &[f64], b: &[f64]) -> f64 {
     cov / (a.iter().map(|x| (x - ma).powi(2)).sum::<f64>() * b.iter().map(|y| (y - mb).powi(2)).sum::<f64>()).sqrt()
 }
 
-pub fn run() -> anyhow::Result<()> {
+pub(crate) fn run() -> anyhow::Result<()> {
     let cpus = bench_core::resource::logical_cpus();
     let mut placements = vec![("same CPU", [0, 0])];
     if cpus > 1 {

@@ -28,7 +28,7 @@ fn run_ok(cmd: &mut Command, what: &str) -> anyhow::Result<std::process::Output>
     Ok(out)
 }
 
-pub fn run(args: &[String]) -> anyhow::Result<()> {
+pub(crate) fn run(args: &[String]) -> anyhow::Result<()> {
     let n: usize = args
         .iter()
         .position(|a| a == "--through-ab")

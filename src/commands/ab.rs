@@ -54,7 +54,7 @@ impl Which {
     }
 }
 
-pub struct AbArgs<'a> {
+pub(super) struct AbArgs<'a> {
     pub base: &'a str,
     pub mode: Option<ModeArg>,
     pub rounds: usize,
@@ -65,7 +65,7 @@ pub struct AbArgs<'a> {
     pub bench_args: &'a [String],
 }
 
-pub fn run(a: AbArgs<'_>) -> anyhow::Result<Outcome> {
+pub(super) fn run(a: AbArgs<'_>) -> anyhow::Result<Outcome> {
     let mode = duet::resolve(a.mode)?;
     // Extra duets rerun only the unresolved benchmarks, so they can afford more rounds.
     let max_rounds = a.max_rounds.unwrap_or(a.rounds * if mode == ModeArg::Duet { 4 } else { 2 });

@@ -9,7 +9,7 @@ use super::Outcome;
 use super::judge::Dirs;
 use crate::cli::Locations;
 
-pub fn export(name: &str, dir: &Path, loc: &Locations) -> anyhow::Result<Outcome> {
+pub(super) fn export(name: &str, dir: &Path, loc: &Locations) -> anyhow::Result<Outcome> {
     let dirs = Dirs::locate(loc);
     let path = baseline::export(&dirs.criterion, &dirs.results, name, dir)
         .with_context(|| format!("cannot export baseline `{name}` (nothing was written)"))?;
@@ -17,7 +17,7 @@ pub fn export(name: &str, dir: &Path, loc: &Locations) -> anyhow::Result<Outcome
     Ok(Outcome::Passed)
 }
 
-pub fn import(name: &str, as_name: Option<&str>, dir: &Path, loc: &Locations) -> anyhow::Result<Outcome> {
+pub(super) fn import(name: &str, as_name: Option<&str>, dir: &Path, loc: &Locations) -> anyhow::Result<Outcome> {
     let dirs = Dirs::locate(loc);
     let file = resolve(name, dir);
     let summary = baseline::import(&file, &dirs.criterion, &dirs.results, as_name)

@@ -18,7 +18,7 @@ use crate::cli::BuildArgs;
 
 /// A built bench target.
 #[derive(Debug, Clone)]
-pub struct BenchExe {
+pub(super) struct BenchExe {
     /// Target name (`--bench NAME`).
     pub name: String,
     /// The executable.
@@ -28,7 +28,7 @@ pub struct BenchExe {
 }
 
 /// The cargo workspace root containing `dir`.
-pub fn workspace_root(dir: &Path) -> anyhow::Result<PathBuf> {
+pub(super) fn workspace_root(dir: &Path) -> anyhow::Result<PathBuf> {
     let out = Command::new(cargo())
         .args(["locate-project", "--workspace", "--message-format", "plain"])
         .current_dir(dir)
@@ -42,7 +42,7 @@ pub fn workspace_root(dir: &Path) -> anyhow::Result<PathBuf> {
 }
 
 /// The target directory cargo uses for the workspace at `root`.
-pub fn target_dir(root: &Path) -> anyhow::Result<PathBuf> {
+pub(super) fn target_dir(root: &Path) -> anyhow::Result<PathBuf> {
     if let Some(d) = std::env::var_os("CARGO_TARGET_DIR") {
         let d = PathBuf::from(d);
         return Ok(if d.is_absolute() { d } else { root.join(d) });
@@ -65,7 +65,7 @@ fn cargo() -> OsString {
 
 /// Builds the bench targets of the workspace at `tree` (release profile, as `cargo bench`
 /// does) into `target_dir`, and returns their executables. Compiler output goes to stderr.
-pub fn build(tree: &Path, args: &BuildArgs, target_dir: &Path, what: &str) -> anyhow::Result<Vec<BenchExe>> {
+pub(super) fn build(tree: &Path, args: &BuildArgs, target_dir: &Path, what: &str) -> anyhow::Result<Vec<BenchExe>> {
     eprintln!("noisegate: building {what} bench targets in {}", tree.display());
     let mut cmd = Command::new(cargo());
     cmd.args(["bench", "--no-run", "--message-format=json-render-diagnostics"])
@@ -103,7 +103,7 @@ pub fn build(tree: &Path, args: &BuildArgs, target_dir: &Path, what: &str) -> an
 }
 
 /// A bench executable from one line of cargo's JSON messages, if the line announces one.
-pub fn parse_artifact(line: &str) -> Option<BenchExe> {
+pub(super) fn parse_artifact(line: &str) -> Option<BenchExe> {
     let v: serde_json::Value = serde_json::from_str(line).ok()?;
     if v["reason"] != "compiler-artifact" || !v["target"]["kind"].as_array()?.iter().any(|k| k == "bench") {
         return None;
@@ -117,7 +117,7 @@ pub fn parse_artifact(line: &str) -> Option<BenchExe> {
 const RESERVED: &[&str] = &["--save-baseline", "-s", "--baseline", "-b", "--baseline-lenient", "--load-baseline"];
 
 /// Rejects bench arguments that would fight the rounds noisegate saves.
-pub fn check_bench_args(args: &[String]) -> anyhow::Result<()> {
+pub(super) fn check_bench_args(args: &[String]) -> anyhow::Result<()> {
     if let Some(a) = args.iter().find(|a| RESERVED.iter().any(|r| a == r || a.starts_with(&format!("{r}=")))) {
         bail!(
             "bench argument `{a}` is set by noisegate for each round; remove it (rounds are saved as named baselines)"
@@ -127,7 +127,7 @@ pub fn check_bench_args(args: &[String]) -> anyhow::Result<()> {
 }
 
 /// Criterion options that take a value (so the value is not a name filter).
-pub const WITH_VALUE: &[&str] = &[
+pub(super) const WITH_VALUE: &[&str] = &[
     "--measurement-time",
     "--warm-up-time",
     "--sample-size",
@@ -144,7 +144,7 @@ pub const WITH_VALUE: &[&str] = &[
 ];
 
 /// Whether the bench arguments already contain a positional name filter.
-pub fn has_filter(args: &[String]) -> bool {
+pub(super) fn has_filter(args: &[String]) -> bool {
     let mut i = 0;
     while i < args.len() {
         let a = &args[i];
@@ -161,7 +161,7 @@ pub fn has_filter(args: &[String]) -> bool {
 }
 
 /// A criterion filter matching exactly these benchmark ids.
-pub fn exact_filter(ids: &[&str]) -> String {
+pub(super) fn exact_filter(ids: &[&str]) -> String {
     let escaped: Vec<String> = ids
         .iter()
         .map(|id| {
@@ -172,7 +172,7 @@ pub fn exact_filter(ids: &[&str]) -> String {
 }
 
 /// Where a round's results go.
-pub struct RoundEnv {
+pub(super) struct RoundEnv {
     /// criterion's output directory (`CRITERION_HOME`).
     pub criterion_home: PathBuf,
     /// noisegate's results directory (`NOISEGATE_DIR`).
@@ -184,7 +184,7 @@ pub struct RoundEnv {
 }
 
 /// Runs one bench executable once, saving its results as baseline `save_as`.
-pub fn run_round(exe: &BenchExe, args: &[String], save_as: &str, env: &RoundEnv) -> anyhow::Result<Duration> {
+pub(super) fn run_round(exe: &BenchExe, args: &[String], save_as: &str, env: &RoundEnv) -> anyhow::Result<Duration> {
     let mut log = OpenOptions::new()
         .create(true)
         .append(true)

@@ -20,7 +20,7 @@ use super::duet;
 use super::judge::{self, Dirs};
 use crate::cli::{BuildArgs, GateArgs, Locations, ModeArg};
 
-pub struct CalibrateArgs<'a> {
+pub(super) struct CalibrateArgs<'a> {
     pub runs: usize,
     pub mode: Option<ModeArg>,
     pub from: &'a [String],
@@ -34,7 +34,7 @@ pub struct CalibrateArgs<'a> {
 /// Rounds a side the printed noise floors are computed for (the `ab` default).
 const AB_ROUNDS: usize = 5;
 
-pub fn run(a: CalibrateArgs<'_>) -> anyhow::Result<Outcome> {
+pub(super) fn run(a: CalibrateArgs<'_>) -> anyhow::Result<Outcome> {
     let config = judge::config(a.gate)?;
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
     // Saved runs were made one after the other; new ones are made as `ab` would pair them.

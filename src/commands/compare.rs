@@ -9,7 +9,7 @@ use bench_core::gate::Figure;
 
 use crate::cli::{FigureArg, GateArgs, Locations, OutputArgs};
 
-pub fn run(
+pub(super) fn run(
     base: &[String],
     head: &[String],
     paired: bool,

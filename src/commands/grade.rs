@@ -7,7 +7,7 @@ use bench_core::targets::Verdict;
 
 use super::Outcome;
 
-pub fn run(files: &[PathBuf], config: Option<&Path>, sets: &[String]) -> anyhow::Result<Outcome> {
+pub(super) fn run(files: &[PathBuf], config: Option<&Path>, sets: &[String]) -> anyhow::Result<Outcome> {
     let targets = super::load_targets(config)?;
     check_sets_exist(&targets, sets)?;
     // Read every file first: one corrupt file fails the run before anything is printed.

@@ -18,13 +18,13 @@ use super::Outcome;
 use crate::cli::{ColorArg, FormatArg, GateArgs, Locations, OutputArgs};
 
 /// Criterion's and noisegate's result directories for this invocation.
-pub struct Dirs {
+pub(super) struct Dirs {
     pub criterion: CriterionDir,
     pub results: ResultsDir,
 }
 
 impl Dirs {
-    pub fn locate(loc: &Locations) -> Dirs {
+    pub(super) fn locate(loc: &Locations) -> Dirs {
         Dirs {
             criterion: CriterionDir::locate(loc.criterion_dir.as_deref()),
             results: loc.results_dir.clone().map(ResultsDir::at).unwrap_or_else(ResultsDir::locate),
@@ -33,7 +33,7 @@ impl Dirs {
 }
 
 /// The gate's settings from the command line, checked.
-pub fn config(args: &GateArgs) -> anyhow::Result<GateConfig> {
+pub(super) fn config(args: &GateArgs) -> anyhow::Result<GateConfig> {
     GateConfig::new(args.threshold / 100.0, args.alpha, GateConfig::default().power).map_err(|e| {
         let hint = if e.field == "threshold" { " (--threshold is in percent, e.g. --threshold 3)" } else { "" };
         anyhow::anyhow!("invalid --{}: {e}{hint}", e.field)
@@ -41,7 +41,7 @@ pub fn config(args: &GateArgs) -> anyhow::Result<GateConfig> {
 }
 
 /// The calibration in effect and where it came from; warns when it was measured elsewhere.
-pub struct Noise {
+pub(super) struct Noise {
     pub map: BTreeMap<String, NoiseEstimate>,
     pub fingerprint: Option<Fingerprint>,
     /// Why a calibration was not used, for every output's warnings.
@@ -51,7 +51,7 @@ pub struct Noise {
 /// The calibration for comparisons whose pairs are run as `pairing`: `--calibration FILE`, else
 /// the nearest `baselines/` file for that pairing. A file made with other pairs is not used (its
 /// pair noise is not this comparison's), and the outputs say so.
-pub fn noise(args: &GateArgs, pairing: Pairing) -> anyhow::Result<Noise> {
+pub(super) fn noise(args: &GateArgs, pairing: Pairing) -> anyhow::Result<Noise> {
     let none = |note| Ok(Noise { map: BTreeMap::new(), fingerprint: None, note });
     let file = if args.no_calibration {
         None
@@ -85,7 +85,7 @@ pub fn noise(args: &GateArgs, pairing: Pairing) -> anyhow::Result<Noise> {
 }
 
 /// A gathered side and the machine its figures came from (None = this machine).
-pub struct Side {
+pub(super) struct Side {
     pub data: SideData,
     pub fingerprint: Option<Fingerprint>,
     /// Keeps a temporary criterion directory (imported baseline files) alive while in use.
@@ -94,7 +94,7 @@ pub struct Side {
 
 impl Side {
     /// Read from committed baseline files (so its files' times are the import's, not the run's).
-    pub fn imported(&self) -> bool {
+    pub(super) fn imported(&self) -> bool {
         self._imported.is_some()
     }
 
@@ -102,7 +102,7 @@ impl Side {
     /// default head `new`, those are leftovers of an earlier run (criterion only rewrites `new`
     /// for the benchmarks a run measured, and `--save-baseline` does not touch `new`). Returns
     /// the ids left out.
-    pub fn drop_stale(&mut self, base: &Side) -> Vec<String> {
+    pub(super) fn drop_stale(&mut self, base: &Side) -> Vec<String> {
         if base.imported() {
             return Vec::new();
         }
@@ -120,7 +120,13 @@ impl Side {
 
 /// Gathers a side, naming the side in any error. A name that criterion's directory lacks but
 /// `baselines/NAME.json` has is imported into a temporary directory first.
-pub fn side(dirs: &Dirs, which: &str, names: &[String], baselines_dir: &Path, figure: Figure) -> anyhow::Result<Side> {
+pub(super) fn side(
+    dirs: &Dirs,
+    which: &str,
+    names: &[String],
+    baselines_dir: &Path,
+    figure: Figure,
+) -> anyhow::Result<Side> {
     let options = CollectOptions { figure, ..Default::default() };
     let context = || format!("cannot read the {which} side ({})", names.join(","));
     let local = dirs.criterion.baselines().unwrap_or_default();
@@ -149,7 +155,7 @@ pub fn side(dirs: &Dirs, which: &str, names: &[String], baselines_dir: &Path, fi
 }
 
 /// Judges two sides and assembles every warning a reader must see.
-pub fn compare(base: &Side, head: &Side, noise: &Noise, config: &GateConfig) -> Comparison {
+pub(super) fn compare(base: &Side, head: &Side, noise: &Noise, config: &GateConfig) -> Comparison {
     let here = Fingerprint::detect();
     let base_fp = base.fingerprint.clone().unwrap_or_else(|| here.clone());
     let head_fp = head.fingerprint.clone().unwrap_or_else(|| here.clone());
@@ -184,7 +190,7 @@ fn format(f: FormatArg) -> Format {
 }
 
 /// Whether to colour stdout: `--color`, else NO_COLOR / a terminal.
-pub fn use_color(arg: ColorArg) -> bool {
+pub(super) fn use_color(arg: ColorArg) -> bool {
     match arg {
         ColorArg::Always => true,
         ColorArg::Never => false,
@@ -193,7 +199,7 @@ pub fn use_color(arg: ColorArg) -> bool {
 }
 
 /// Prints and/or writes the comparison and maps it to an outcome.
-pub fn emit(cmp: &Comparison, out: &OutputArgs) -> anyhow::Result<Outcome> {
+pub(super) fn emit(cmp: &Comparison, out: &OutputArgs) -> anyhow::Result<Outcome> {
     let color = use_color(out.color);
     let fmt = format(out.format);
     match &out.output {
@@ -218,7 +224,7 @@ pub fn emit(cmp: &Comparison, out: &OutputArgs) -> anyhow::Result<Outcome> {
 }
 
 /// Writes an output file atomically, so a failure leaves any previous file intact.
-pub fn write_output(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+pub(super) fn write_output(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     write_atomic(path, bytes)
         .with_context(|| format!("cannot write --output {} (choose a writable path)", path.display()))
 }

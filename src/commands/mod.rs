@@ -21,11 +21,11 @@ use bench_core::targets::Targets;
 use crate::cli::{BaselineCommand, Cli, Command};
 
 /// Exit code of a run that could not be judged (see the crate docs).
-pub const EXIT_ERROR: u8 = 2;
+pub(crate) const EXIT_ERROR: u8 = 2;
 
 /// How a successful run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
+pub(crate) enum Outcome {
     /// Nothing failed the check.
     Passed,
     /// The check failed (a confident regression, or a critical grade).
@@ -45,7 +45,7 @@ impl From<bench_core::gate::Outcome> for Outcome {
 }
 
 impl Outcome {
-    pub fn exit_code(self) -> ExitCode {
+    pub(crate) fn exit_code(self) -> ExitCode {
         match self {
             Outcome::Passed => ExitCode::SUCCESS,
             Outcome::CheckFailed => ExitCode::from(1),
@@ -54,7 +54,7 @@ impl Outcome {
     }
 }
 
-pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
+pub(crate) fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
         Command::Targets { config, metrics } => targets::run(config.as_deref(), metrics),
         Command::Grade { files, config, sets } => grade::run(&files, config.as_deref(), &sets),

@@ -14,7 +14,7 @@ use bench_core::targets::{Targets, Verdict};
 use super::Outcome;
 use crate::cli::ReportFormatArg;
 
-pub struct ReportArgs<'a> {
+pub(super) struct ReportArgs<'a> {
     pub paths: &'a [PathBuf],
     pub baseline: &'a str,
     pub compare_to: Option<&'a str>,
@@ -27,7 +27,7 @@ pub struct ReportArgs<'a> {
     pub history: Option<Option<&'a Path>>,
 }
 
-pub fn format(f: ReportFormatArg) -> ReportFormat {
+pub(super) fn format(f: ReportFormatArg) -> ReportFormat {
     match f {
         ReportFormatArg::Text => ReportFormat::Text,
         ReportFormatArg::Markdown => ReportFormat::Markdown,
@@ -37,7 +37,7 @@ pub fn format(f: ReportFormatArg) -> ReportFormat {
 }
 
 /// Writes `body` to `output` atomically (saying so on stdout), or prints it.
-pub fn emit(body: &str, output: Option<&Path>, what: &str) -> anyhow::Result<()> {
+pub(super) fn emit(body: &str, output: Option<&Path>, what: &str) -> anyhow::Result<()> {
     match output {
         Some(path) => {
             super::judge::write_output(path, body.as_bytes())?;
@@ -48,7 +48,7 @@ pub fn emit(body: &str, output: Option<&Path>, what: &str) -> anyhow::Result<()>
     Ok(())
 }
 
-pub fn run(a: ReportArgs<'_>) -> anyhow::Result<Outcome> {
+pub(super) fn run(a: ReportArgs<'_>) -> anyhow::Result<Outcome> {
     let targets = super::load_targets(a.config)?;
     check_sets_exist(&targets, a.sets)?;
     if a.compare_to == Some(a.baseline) && a.paths.is_empty() {

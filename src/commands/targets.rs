@@ -6,7 +6,7 @@ use bench_core::metrics::Metric;
 
 use super::Outcome;
 
-pub fn run(config: Option<&Path>, list_metrics: bool) -> anyhow::Result<Outcome> {
+pub(super) fn run(config: Option<&Path>, list_metrics: bool) -> anyhow::Result<Outcome> {
     let targets = super::load_targets(config)?;
     let origin = targets.origin.as_ref().map_or_else(|| "built-in defaults".to_owned(), |p| p.display().to_string());
     println!("targets from {origin}");

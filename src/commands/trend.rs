@@ -9,7 +9,7 @@ use super::Outcome;
 use super::report::{emit, format};
 use crate::cli::ReportFormatArg;
 
-pub struct TrendArgs<'a> {
+pub(super) struct TrendArgs<'a> {
     pub scenarios: Vec<String>,
     pub metrics: &'a [String],
     pub baseline: Option<String>,
@@ -52,7 +52,7 @@ fn detector(a: &TrendArgs<'_>) -> anyhow::Result<ChangePointConfig> {
     })
 }
 
-pub fn run(a: TrendArgs<'_>) -> anyhow::Result<Outcome> {
+pub(super) fn run(a: TrendArgs<'_>) -> anyhow::Result<Outcome> {
     let detector = detector(&a)?;
     let metrics = a
         .metrics

@@ -168,7 +168,7 @@ fn keep_as(home: &Path, name: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub fn run(args: Vec<String>) -> anyhow::Result<()> {
+pub(crate) fn run(args: Vec<String>) -> anyhow::Result<()> {
     let mut s = parse(args)?;
     let out_dir = ResultsDir::locate().root().join("gate_accuracy");
     let home = out_dir.join("criterion");

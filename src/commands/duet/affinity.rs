@@ -3,7 +3,7 @@
 use std::process::Command;
 
 /// The CPUs this process may run on (duets are pinned to one of them each).
-pub fn usable_cpus() -> Vec<usize> {
+pub(super) fn usable_cpus() -> Vec<usize> {
     #[cfg(target_os = "linux")]
     {
         // SAFETY: `set` is a zeroed cpu_set_t the call fills; CPU_ISSET only reads it.
@@ -21,7 +21,7 @@ pub fn usable_cpus() -> Vec<usize> {
 }
 
 /// Whether duets can be pinned here (Linux, with a readable affinity mask).
-pub fn supported() -> bool {
+pub(crate) fn supported() -> bool {
     !usable_cpus().is_empty()
 }
 

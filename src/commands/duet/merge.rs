@@ -9,7 +9,7 @@ use anyhow::Context;
 /// Every file under `dir` with its modification time and length, to see what a run wrote.
 /// (Comparing modification times with the clock would not do: the kernel stamps files with a
 /// coarse clock that lags the precise one by up to a tick.)
-pub fn snapshot(dir: &Path) -> BTreeMap<PathBuf, (Option<std::time::SystemTime>, u64)> {
+pub(super) fn snapshot(dir: &Path) -> BTreeMap<PathBuf, (Option<std::time::SystemTime>, u64)> {
     let mut out = BTreeMap::new();
     let Ok(entries) = std::fs::read_dir(dir) else { return out };
     for e in entries.flatten() {
@@ -27,7 +27,7 @@ pub fn snapshot(dir: &Path) -> BTreeMap<PathBuf, (Option<std::time::SystemTime>,
 
 /// Moves everything under `from` to the same place under `to`, keeping what `to` already has
 /// (criterion's shared `report/` pages are written by every run; the first copy is kept).
-pub fn merge_tree(from: &Path, to: &Path) -> anyhow::Result<()> {
+pub(super) fn merge_tree(from: &Path, to: &Path) -> anyhow::Result<()> {
     let entries = match std::fs::read_dir(from) {
         Ok(e) => e,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),

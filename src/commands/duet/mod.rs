@@ -27,15 +27,15 @@ mod merge;
 mod plan;
 mod run;
 
-pub use affinity::supported;
-pub use plan::Plan;
+pub(super) use affinity::supported;
+pub(super) use plan::Plan;
 
 use anyhow::bail;
 
 use crate::cli::ModeArg;
 
 /// The mode asked for, or the default: duets where they can be pinned.
-pub fn resolve(mode: Option<ModeArg>) -> anyhow::Result<ModeArg> {
+pub(super) fn resolve(mode: Option<ModeArg>) -> anyhow::Result<ModeArg> {
     match mode {
         Some(ModeArg::Duet) if !supported() => {
             bail!("--mode duet needs to pin processes to a CPU (Linux sched_setaffinity); use --mode alternate")

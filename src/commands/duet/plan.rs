@@ -14,7 +14,7 @@ use crate::commands::benches::{self, BenchExe, RoundEnv};
 
 /// `args` without criterion's positional name filter (and `--exact`), which a duet replaces by
 /// its own exact filter. Returns the flags and the filter.
-pub fn split_filter(args: &[String]) -> (Vec<String>, Option<String>) {
+pub(super) fn split_filter(args: &[String]) -> (Vec<String>, Option<String>) {
     let mut flags = Vec::new();
     let mut filter = None;
     let mut i = 0;
@@ -41,7 +41,7 @@ pub fn split_filter(args: &[String]) -> (Vec<String>, Option<String>) {
 
 /// The criterion benchmarks `exe` runs with `args` (its name filter applies), from criterion's
 /// `--list` (`<id>: benchmark` lines; libtest's harness prints the same shape).
-pub fn list(exe: &BenchExe, args: &[String]) -> anyhow::Result<Vec<String>> {
+pub(super) fn list(exe: &BenchExe, args: &[String]) -> anyhow::Result<Vec<String>> {
     let out = Command::new(&exe.path)
         .arg("--bench")
         .args(args)
@@ -68,14 +68,14 @@ pub(super) fn parse_list(stdout: &str) -> Vec<String> {
 
 /// One benchmark to run as a duet; a side is `None` where that side's executable lacks it (an
 /// added or removed benchmark then runs alone, so the comparison can list it).
-pub struct Job<'a> {
+pub(crate) struct Job<'a> {
     pub id: String,
     pub sides: [Option<&'a BenchExe>; 2],
 }
 
 /// Which benchmarks to run as duets, and which targets also have results of their own (run
 /// whole, sides in ABBA order).
-pub struct Plan<'a> {
+pub(crate) struct Plan<'a> {
     pub jobs: Vec<Job<'a>>,
     /// The bench arguments without the name filter (each duet has its own exact filter).
     pub(super) flags: Vec<String>,
@@ -92,7 +92,7 @@ pub struct Plan<'a> {
 
 impl<'a> Plan<'a> {
     /// Lists each side's benchmarks (with the name filter in `args`) and pairs them by id.
-    pub fn new(sides: [&'a [BenchExe]; 2], args: &[String], scenario_home: PathBuf) -> anyhow::Result<Plan<'a>> {
+    pub(crate) fn new(sides: [&'a [BenchExe]; 2], args: &[String], scenario_home: PathBuf) -> anyhow::Result<Plan<'a>> {
         let (flags, filter) = split_filter(args);
         let list_args: Vec<String> = flags.iter().cloned().chain(filter).collect();
         let flags = duet_flags(&flags);
@@ -119,7 +119,7 @@ impl<'a> Plan<'a> {
 
     /// Runs round `round` of every job (or of those in `only`: extra rounds, which skip the
     /// scenario runs), saving side i as `save_as[i]`; returns what it took.
-    pub fn round(
+    pub(crate) fn round(
         &mut self,
         round: usize,
         only: Option<&BTreeSet<String>>,
@@ -172,7 +172,7 @@ impl<'a> Plan<'a> {
 /// settles, so the two runs of a duet would end at different times and one would run alone
 /// (measured: an A/A duet of `request_response` under `--quick` read −48 %). Duets replace it by
 /// fixed times, the accuracy experiment's 0.5 s warm-up and 1 s measurement (unless given).
-pub fn duet_flags(flags: &[String]) -> Vec<String> {
+pub(super) fn duet_flags(flags: &[String]) -> Vec<String> {
     if !flags.iter().any(|f| f == "--quick") {
         return flags.to_vec();
     }

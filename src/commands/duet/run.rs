@@ -17,7 +17,7 @@ use crate::commands::benches::{self, RoundEnv};
 /// CPU at a time, each pinned to its CPU. criterion's files end up under
 /// `env.criterion_home`, exactly as a plain run with `--save-baseline` leaves them. Returns
 /// the wall-clock seconds taken and how many duets were [uneven](Running::uneven).
-pub fn run_round(
+pub(super) fn run_round(
     jobs: &[Job<'_>],
     flags: &[String],
     save_as: [&str; 2],
@@ -64,14 +64,14 @@ pub fn run_round(
 /// run of this repo's 94 benchmarks with the base always first read the head faster in 58 of
 /// them and slower in 32 (median −0.14 %): the order alternates by round, as ABBA does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Order {
+pub(super) enum Order {
     BaseFirst,
     HeadFirst,
 }
 
 impl Order {
     /// Base first in odd rounds, head first in even ones.
-    pub fn of_round(round: usize) -> Order {
+    pub(super) fn of_round(round: usize) -> Order {
         if round % 2 == 1 { Order::BaseFirst } else { Order::HeadFirst }
     }
 }

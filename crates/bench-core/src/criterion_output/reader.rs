@@ -28,7 +28,7 @@ pub(crate) struct BaselineFiles {
 
 impl BaselineFiles {
     /// The analysis view of these files, read from baseline directory `dir`.
-    pub fn to_run(&self, dir: PathBuf) -> BenchRun {
+    pub(crate) fn to_run(&self, dir: PathBuf) -> BenchRun {
         let b = &self.benchmark;
         let per_iteration: Vec<f64> = self.sample.iters.iter().zip(&self.sample.times).map(|(n, t)| t / n).collect();
         BenchRun {

@@ -101,7 +101,7 @@ pub(crate) struct TukeyFile(#[serde(deserialize_with = "array4_f64_or_nan")] pub
 
 impl SampleFile {
     /// Why criterion could not analyse this sample, if it could not.
-    pub fn problem(&self) -> Option<String> {
+    pub(crate) fn problem(&self) -> Option<String> {
         if self.iters.len() != self.times.len() {
             Some(format!("`iters` has {} entries but `times` has {}", self.iters.len(), self.times.len()))
         } else if self.iters.is_empty() {

@@ -38,22 +38,22 @@ pub const CLOCK_ENV: &str = "NOISEGATE_CLOCK";
 pub(crate) struct Offset(pub u64);
 
 impl Offset {
-    pub fn from_duration(d: Duration) -> Offset {
+    pub(super) fn from_duration(d: Duration) -> Offset {
         Offset(u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
     }
 
-    pub fn as_duration(self) -> Duration {
+    pub(super) fn as_duration(self) -> Duration {
         Duration::from_nanos(self.0)
     }
 
     /// Nanoseconds from `earlier` to `self`, zero if `earlier` is later.
     #[inline]
-    pub fn since(self, earlier: Offset) -> u64 {
+    pub(super) fn since(self, earlier: Offset) -> u64 {
         self.0.saturating_sub(earlier.0)
     }
 
     #[inline]
-    pub fn plus(self, d: Duration) -> Offset {
+    pub(super) fn plus(self, d: Duration) -> Offset {
         Offset(self.0.saturating_add(Offset::from_duration(d).0))
     }
 }
@@ -67,7 +67,7 @@ pub(crate) struct RunClock {
 
 impl RunClock {
     /// Starts a clock for a run on `kind` time.
-    pub fn start(kind: ClockKind) -> RunClock {
+    pub(super) fn start(kind: ClockKind) -> RunClock {
         let tsc = match kind {
             ClockKind::WallClock if !os_clock_forced() => *tsc_rate(),
             _ => None,
@@ -76,18 +76,18 @@ impl RunClock {
         RunClock { start, tsc: tsc.map(|rate| Tsc { start: read_tsc(), ..rate }) }
     }
 
-    pub fn source(&self) -> ClockSource {
+    pub(super) fn source(&self) -> ClockSource {
         if self.tsc.is_some() { ClockSource::Tsc } else { ClockSource::Os }
     }
 
     /// The tokio instant of the run start (for absolute deadlines far from the hot path).
-    pub fn start_instant(&self) -> Instant {
+    pub(super) fn start_instant(&self) -> Instant {
         self.start
     }
 
     /// Time since the run start.
     #[inline]
-    pub fn now(&self) -> Offset {
+    pub(super) fn now(&self) -> Offset {
         match &self.tsc {
             Some(t) => Offset(t.ns_since_start(read_tsc())),
             None => Offset::from_duration(Instant::now().saturating_duration_since(self.start)),
@@ -95,7 +95,7 @@ impl RunClock {
     }
 
     /// Sleeps until `at` on this clock (relative to now, see the module docs).
-    pub async fn sleep_until(&self, at: Offset) {
+    pub(super) async fn sleep_until(&self, at: Offset) {
         let gap = at.since(self.now());
         if gap > 0 {
             tokio::time::sleep(Duration::from_nanos(gap)).await;

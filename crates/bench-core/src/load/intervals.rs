@@ -72,13 +72,13 @@ pub(super) struct Grid {
 
 impl Grid {
     /// Index of the interval holding `offset` from the run start.
-    pub fn index(&self, offset: Duration) -> i64 {
+    pub(super) fn index(&self, offset: Duration) -> i64 {
         let d = offset.as_nanos() as i128 - self.origin.as_nanos() as i128;
         d.div_euclid(self.interval.as_nanos() as i128) as i64
     }
 
     /// Offset from the run start where interval `i` begins (clamped at the run start).
-    pub fn start_of(&self, i: i64) -> Duration {
+    pub(super) fn start_of(&self, i: i64) -> Duration {
         let ns = self.origin.as_nanos() as i128 + i as i128 * self.interval.as_nanos() as i128;
         Duration::from_nanos(ns.max(0) as u64)
     }
@@ -97,7 +97,7 @@ pub(super) struct TimelineAgg {
 }
 
 impl TimelineAgg {
-    pub fn new(grid: Grid, workers: usize) -> Self {
+    pub(super) fn new(grid: Grid, workers: usize) -> Self {
         TimelineAgg {
             grid,
             watermarks: vec![i64::MIN; workers],
@@ -108,11 +108,11 @@ impl TimelineAgg {
         }
     }
 
-    pub fn grid(&self) -> Grid {
+    pub(super) fn grid(&self) -> Grid {
         self.grid
     }
 
-    pub fn snapshot(&self) -> Snapshot {
+    pub(super) fn snapshot(&self) -> Snapshot {
         self.snapshot
     }
 
@@ -166,7 +166,7 @@ impl TimelineAgg {
     }
 
     /// Everything needed to label and time the points.
-    pub fn build(&self, ctx: &BuildContext<'_>) -> Timeline {
+    pub(super) fn build(&self, ctx: &BuildContext<'_>) -> Timeline {
         let grid = self.grid;
         let mut timeline = Timeline::new(ctx.name, grid.interval.as_secs_f64(), ctx.clock);
         let end = ctx.end;
@@ -245,7 +245,7 @@ pub(super) struct IntervalWriter {
 }
 
 impl IntervalWriter {
-    pub fn new(agg: Arc<Mutex<TimelineAgg>>, worker: usize) -> Self {
+    pub(super) fn new(agg: Arc<Mutex<TimelineAgg>>, worker: usize) -> Self {
         let grid = agg.lock().unwrap_or_else(PoisonError::into_inner).grid();
         let cur = grid.index(Duration::ZERO);
         let cur_end = Offset::from_duration(grid.start_of(cur + 1));
@@ -256,7 +256,7 @@ impl IntervalWriter {
     /// microseconds between a completion and its collection; an event that arrives after the
     /// worker moved on is counted in the current interval.
     #[inline]
-    pub fn at(&mut self, t: Offset) -> &mut Slot {
+    pub(super) fn at(&mut self, t: Offset) -> &mut Slot {
         if t >= self.cur_end {
             let next = self.grid.index(t.as_duration());
             self.agg.lock().unwrap_or_else(PoisonError::into_inner).hand_over(
@@ -272,7 +272,7 @@ impl IntervalWriter {
     }
 
     /// Hands over the last interval; this worker reports nothing more.
-    pub fn finish(&mut self) {
+    pub(super) fn finish(&mut self) {
         self.agg.lock().unwrap_or_else(PoisonError::into_inner).hand_over(
             self.worker,
             self.cur,

@@ -43,7 +43,12 @@ enum Sink {
 
 impl Reporter {
     /// Starts reporting for a run of `label` scheduled to last `scheduled` (wall-clock).
-    pub fn start(mode: Progress, label: &str, scheduled: Duration, agg: Arc<Mutex<TimelineAgg>>) -> Option<Self> {
+    pub(super) fn start(
+        mode: Progress,
+        label: &str,
+        scheduled: Duration,
+        agg: Arc<Mutex<TimelineAgg>>,
+    ) -> Option<Self> {
         let sink = match mode {
             Progress::Off => return None,
             Progress::Auto if std::io::stderr().is_terminal() => {
@@ -71,7 +76,7 @@ impl Reporter {
     }
 
     /// Stops the reporter and clears the bar.
-    pub fn finish(mut self) {
+    pub(super) fn finish(mut self) {
         self.stop_thread();
     }
 

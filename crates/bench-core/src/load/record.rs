@@ -51,7 +51,7 @@ pub(super) struct PhaseBounds {
 
 impl PhaseBounds {
     #[inline]
-    pub fn of(&self, offset: Duration) -> Phase {
+    pub(super) fn of(&self, offset: Duration) -> Phase {
         if offset < self.warmup_end {
             Phase::Warmup
         } else if offset >= self.cooldown_start {
@@ -72,7 +72,7 @@ pub(super) struct SliceStats {
 }
 
 impl SliceStats {
-    pub fn merge(&mut self, other: &SliceStats) {
+    pub(super) fn merge(&mut self, other: &SliceStats) {
         self.latency.merge(&other.latency);
         self.errors.merge(&other.errors);
     }
@@ -132,7 +132,7 @@ pub(super) struct Recorder {
 }
 
 impl Recorder {
-    pub fn new(
+    pub(super) fn new(
         worker: usize,
         ops: usize,
         phases: usize,
@@ -167,7 +167,7 @@ impl Recorder {
 
     /// A request was sent `lag` ns after its intended start (`None`: not tracked).
     #[inline]
-    pub fn sent(&mut self, tag: Tag, lag: Option<u64>) {
+    pub(super) fn sent(&mut self, tag: Tag, lag: Option<u64>) {
         self.issued += 1;
         match tag.phase {
             Phase::Measured => {
@@ -189,7 +189,7 @@ impl Recorder {
 
     /// A sent request was answered (successfully or not).
     #[inline]
-    pub fn complete(&mut self, d: Done) {
+    pub(super) fn complete(&mut self, d: Done) {
         let latency = d.done.since(d.intended);
         let slot = self.intervals.at(d.done);
         if d.outcome.is_ok() {
@@ -247,7 +247,7 @@ impl Recorder {
     }
 
     /// A request could not be sent within `drop_after` of its intended start.
-    pub fn drop_request(&mut self, tag: Tag, now: Offset) {
+    pub(super) fn drop_request(&mut self, tag: Tag, now: Offset) {
         self.dropped += 1;
         self.intervals.at(now).dropped += 1;
         let e = Err(ErrorKind::Dropped);
@@ -267,7 +267,7 @@ impl Recorder {
     }
 
     /// The drain deadline passed: whatever is still in flight is counted as a timeout.
-    pub fn time_out_in_flight(&mut self, now: Offset) {
+    pub(super) fn time_out_in_flight(&mut self, now: Offset) {
         let t = ErrorKind::Timeout;
         let all = self.in_flight_measured + self.in_flight_excluded[0] + self.in_flight_excluded[1];
         self.unfinished += all;
@@ -284,7 +284,7 @@ impl Recorder {
     }
 
     /// Ends recording at `now`: hands the last timeline interval over.
-    pub fn finish(&mut self, now: Offset) {
+    pub(super) fn finish(&mut self, now: Offset) {
         self.finished = now.as_duration();
         self.intervals.finish();
     }

@@ -279,10 +279,10 @@ mod metric_key {
 
     use crate::metrics::Metric;
 
-    pub fn serialize<S: Serializer>(m: &Metric, s: S) -> Result<S::Ok, S::Error> {
+    pub(super) fn serialize<S: Serializer>(m: &Metric, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(m.key())
     }
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Metric, D::Error> {
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Metric, D::Error> {
         let key = String::deserialize(d)?;
         key.parse().map_err(D::Error::custom)
     }

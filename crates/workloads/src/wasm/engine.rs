@@ -15,8 +15,6 @@ use super::error::{INSTANTIATE, WasmError, classify};
 use super::limits::{Limits, PAGE_SIZE, StoreState};
 use super::ticker::{Ticker, deadline_ticks};
 
-/// Where a failure during instantiation (the start function, or limits) is reported as being.
-
 /// How a [`WasmHost`] bounds its guests and allocates their instances.
 ///
 /// CPU bounds are compiled into the code (`Config::consume_fuel`, `Config::epoch_interruption`),

@@ -12,7 +12,8 @@ use std::time::Duration;
 
 use super::limits::MemoryDenied;
 
-/// The step name errors from instantiating a guest carry (as `at`).
+/// Where a failure during instantiation (the start function, or limits) is reported as being
+/// (the `at` of its error).
 pub(crate) const INSTANTIATE: &str = "instantiate";
 
 /// Why a guest could not be loaded, instantiated or called. Every variant names the guest.
