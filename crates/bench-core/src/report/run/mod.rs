@@ -19,6 +19,8 @@ mod html;
 mod json;
 mod load;
 mod markdown;
+#[cfg(test)]
+mod rule_tests;
 pub mod rules;
 #[cfg(test)]
 pub(crate) mod tests;

@@ -37,7 +37,7 @@ pub(crate) fn context(duration_s: f64) -> RunContext {
     }
 }
 
-fn lat(ms: [f64; 8], count: u64) -> LatencySummary {
+pub(super) fn lat(ms: [f64; 8], count: u64) -> LatencySummary {
     let n = |v: f64| Nanos((v * 1e6) as u64);
     LatencySummary {
         count,
@@ -55,7 +55,7 @@ fn lat(ms: [f64; 8], count: u64) -> LatencySummary {
     }
 }
 
-fn resources(cpu_avg: f64, cpu_peak: f64, rss_avg: f64, rss_peak: f64, growth: f64) -> ResourceSummary {
+pub(super) fn resources(cpu_avg: f64, cpu_peak: f64, rss_avg: f64, rss_peak: f64, growth: f64) -> ResourceSummary {
     ResourceSummary {
         duration_s: 120.0,
         samples: 1200,
@@ -124,7 +124,7 @@ pub(crate) fn sustained(name: &str) -> (SystemMetrics, Timeline) {
 }
 
 /// The run `sustained` is compared with: faster, fewer errors.
-fn sustained_baseline(name: &str) -> SystemMetrics {
+pub(super) fn sustained_baseline(name: &str) -> SystemMetrics {
     let mut m = SystemMetrics::new(name, context(120.0));
     m.throughput.requests_per_second = Some(998.0);
     m.latency = Some(lat([0.2, 2.1, 2.5, 3.8, 5.0, 12.0, 40.0, 95.0], 119_760));
@@ -135,14 +135,14 @@ fn sustained_baseline(name: &str) -> SystemMetrics {
 }
 
 /// A closed-loop latency run: latency only, nothing else measured.
-fn latency_only(name: &str) -> SystemMetrics {
+pub(super) fn latency_only(name: &str) -> SystemMetrics {
     let mut m = SystemMetrics::new(name, context(2.0));
     m.context.git_dirty = Some(false);
     m.latency = Some(lat([0.0003, 0.0009, 0.0011, 0.0014, 0.0017, 0.0031, 0.012, 0.4], 2_000_000));
     m
 }
 
-fn agents_run(n: u64, rate: f64, p99: f64) -> SystemMetrics {
+pub(super) fn agents_run(n: u64, rate: f64, p99: f64) -> SystemMetrics {
     let mut m = SystemMetrics::new(format!("scalability/orchestrator/agents_{n}"), context(2.0));
     m.throughput.messages_per_second = Some(rate);
     m.agents = Some(AgentMetrics {
@@ -155,12 +155,12 @@ fn agents_run(n: u64, rate: f64, p99: f64) -> SystemMetrics {
     m
 }
 
-fn input(metrics: SystemMetrics, timeline: Option<Timeline>, compare: Option<BaselineRun>) -> ScenarioInput {
+pub(super) fn input(metrics: SystemMetrics, timeline: Option<Timeline>, compare: Option<BaselineRun>) -> ScenarioInput {
     let source = PathBuf::from(format!("target/noisegate/{}/new/metrics.json", metrics.name));
     ScenarioInput { run: RunInput { source, baseline: "new".into(), metrics, timeline }, compare }
 }
 
-fn fixture_report() -> RunReport {
+pub(super) fn fixture_report() -> RunReport {
     let (m, t) = sustained("load/sustained_1000");
     let base = BaselineRun {
         name: "main".into(),
@@ -182,7 +182,7 @@ fn fixture_report() -> RunReport {
     analyse(inputs, None)
 }
 
-fn analyse(inputs: Vec<ScenarioInput>, this_machine: Option<ThisMachine>) -> RunReport {
+pub(super) fn analyse(inputs: Vec<ScenarioInput>, this_machine: Option<ThisMachine>) -> RunReport {
     let targets = Targets::defaults();
     let opts =
         AnalysisOptions { targets: &targets, sets: &[], this_machine, generated_at: "2026-01-15T11:00:00Z".into() };
@@ -190,7 +190,7 @@ fn analyse(inputs: Vec<ScenarioInput>, this_machine: Option<ThisMachine>) -> Run
 }
 
 /// `body` (checked to be JSON) with every float literal rounded to ten significant digits.
-fn stable_json(body: &str) -> String {
+pub(super) fn stable_json(body: &str) -> String {
     fn round(v: serde_json::Value) -> serde_json::Value {
         use serde_json::Value;
         match v {
@@ -209,17 +209,17 @@ fn stable_json(body: &str) -> String {
 }
 
 #[test]
-fn snapshot_text() {
+pub(super) fn snapshot_text() {
     insta::assert_snapshot!("report_text", render(&fixture_report(), ReportFormat::Text).unwrap());
 }
 
 #[test]
-fn snapshot_markdown() {
+pub(super) fn snapshot_markdown() {
     insta::assert_snapshot!("report_markdown", render(&fixture_report(), ReportFormat::Markdown).unwrap());
 }
 
 #[test]
-fn snapshot_json() {
+pub(super) fn snapshot_json() {
     let body = render(&fixture_report(), ReportFormat::Json).unwrap();
     let v: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(v["format"], REPORT_FORMAT);
@@ -228,7 +228,7 @@ fn snapshot_json() {
 }
 
 #[test]
-fn the_fixture_fires_the_rules_it_was_built_for() {
+pub(super) fn the_fixture_fires_the_rules_it_was_built_for() {
     let r = fixture_report();
     let fired: Vec<Rule> = r.scenarios[0].findings().iter().map(|f| f.rule).collect();
     for rule in [Rule::CpuBound, Rule::MemoryGrowth, Rule::Queueing, Rule::ErrorBurst] {
@@ -250,7 +250,7 @@ fn the_fixture_fires_the_rules_it_was_built_for() {
 }
 
 #[test]
-fn missing_values_say_not_measured_never_zero() {
+pub(super) fn missing_values_say_not_measured_never_zero() {
     let body = render(&fixture_report(), ReportFormat::Text).unwrap();
     let quiet = body.split("SCENARIO latency/orchestrator/closed_loop").nth(1).unwrap();
     let quiet = quiet.split("SCENARIO ").next().unwrap();
@@ -261,7 +261,7 @@ fn missing_values_say_not_measured_never_zero() {
 }
 
 #[test]
-fn comparison_directions_follow_each_metric() {
+pub(super) fn comparison_directions_follow_each_metric() {
     let r = fixture_report();
     let c = r.scenarios[0].comparison.as_ref().unwrap();
     let row = |m: Metric| c.rows.iter().find(|r| r.metric == m).unwrap();
@@ -276,7 +276,7 @@ fn comparison_directions_follow_each_metric() {
 
 /// Checks that `html` is well-formed: every tag closed in order (void tags self-closed), no
 /// stray `<` outside tags.
-fn assert_well_formed(html: &str) {
+pub(super) fn assert_well_formed(html: &str) {
     let body = html.strip_prefix("<!DOCTYPE html>\n").expect("a doctype");
     let mut stack: Vec<String> = Vec::new();
     let mut rest = body;
@@ -298,7 +298,7 @@ fn assert_well_formed(html: &str) {
 }
 
 #[test]
-fn html_is_self_contained_escaped_and_well_formed() {
+pub(super) fn html_is_self_contained_escaped_and_well_formed() {
     let evil = "load/<script>alert('x')</script>&\"q\"";
     let (m, t) = sustained(evil);
     let mut inputs = vec![input(m, Some(t), None)];
@@ -325,7 +325,7 @@ fn html_is_self_contained_escaped_and_well_formed() {
 }
 
 #[test]
-fn html_of_a_run_without_anything_still_renders() {
+pub(super) fn html_of_a_run_without_anything_still_renders() {
     let m = SystemMetrics::new("empty", context(1.0));
     let html = render(&analyse(vec![input(m, None, None)], None), ReportFormat::Html).unwrap();
     assert_well_formed(&html);
@@ -346,149 +346,7 @@ proptest! {
     }
 }
 
-#[test]
-fn high_memory_needs_this_machine_and_a_matching_host() {
-    let (m, t) = sustained("load/mem");
-    let host = m.context.host.clone();
-    let status = |tm: Option<ThisMachine>| {
-        let r = analyse(vec![input(m.clone(), Some(t.clone()), None)], tm);
-        r.scenarios[0].rules.iter().find(|(r, _)| *r == Rule::HighMemory).unwrap().1.clone()
-    };
-    assert!(matches!(status(None), RuleStatus::NotEvaluated(_)));
-    // 160 MiB of a 180 MiB machine is above 85 % from t = 106 s: 15 s, short of 30 s.
-    assert_eq!(status(Some(ThisMachine { host: host.clone(), memory_mb: 180.0 })), RuleStatus::Clear);
-    // Of a 150 MiB machine: above 127.5 MiB from t = 56 s, 65 s.
-    assert!(matches!(status(Some(ThisMachine { host: host.clone(), memory_mb: 150.0 })), RuleStatus::Fired(_)));
-    let other = HostInfo { cpu_model: "other".into(), ..host };
-    assert!(matches!(status(Some(ThisMachine { host: other, memory_mb: 150.0 })), RuleStatus::NotEvaluated(_)));
-}
-
-fn status_of(m: &SystemMetrics, t: Option<&Timeline>, rule: Rule) -> RuleStatus {
-    rules::check(m, t, &RuleSettings::default()).into_iter().find(|(r, _)| *r == rule).unwrap().1
-}
-
-fn steady(n: u32) -> Timeline {
-    let mut t = Timeline::new("s", 1.0, ClockKind::WallClock);
-    for i in 1..=n {
-        t.points.push(TimelinePoint {
-            t_s: f64::from(i),
-            offered_per_s: Some(100.0),
-            completed_per_s: 100.0,
-            latency_p50_ms: Some(1.0),
-            latency_p99_ms: Some(5.0),
-            latency_max_ms: Some(9.0),
-            rss_mb: Some(50.0 + f64::from(i % 3)),
-            cpu_percent: Some(30.0),
-            ..Default::default()
-        });
-    }
-    t
-}
-
-#[test]
-fn warm_up_and_cool_down_points_are_left_out() {
-    let m = SystemMetrics::new("s", context(120.0));
-    let mut t = steady(120);
-    // A warm-up at full CPU with huge RSS, and a cool-down with no completions: neither counts.
-    let mut warm: Vec<TimelinePoint> = (-59..=0)
-        .map(|i| TimelinePoint {
-            t_s: f64::from(i),
-            cpu_percent: Some(99.0),
-            rss_mb: Some(900.0),
-            phase: Some("warmup".into()),
-            ..t.points[0].clone()
-        })
-        .collect();
-    warm.append(&mut t.points);
-    t.points = warm;
-    for p in t.points.iter_mut().rev().take(70) {
-        p.phase = Some("cooldown".into());
-        p.completed_per_s = 0.0;
-    }
-    for rule in [Rule::CpuBound, Rule::MemoryGrowth, Rule::LowThroughput, Rule::Queueing] {
-        assert_eq!(status_of(&m, Some(&t), rule), RuleStatus::Clear, "{rule}");
-    }
-    let r = analyse(vec![input(m, Some(t), None)], None);
-    assert_eq!(r.scenarios[0].rates[0].peak, Some(100.0));
-}
-
-#[test]
-fn a_healthy_run_fires_nothing() {
-    let mut m = SystemMetrics::new("s", context(120.0));
-    m.latency = Some(lat([0.5, 1.0, 1.2, 2.0, 3.0, 5.0, 8.0, 9.0], 12_000));
-    m.resources = Some(resources(30.0, 40.0, 51.0, 52.0, 0.5));
-    m.errors.total = 12_000;
-    let t = steady(120);
-    for (rule, st) in rules::check(&m, Some(&t), &RuleSettings { machine_memory_mb: Some(4096.0) }) {
-        assert!(matches!(st, RuleStatus::Clear | RuleStatus::NotEvaluated(_)), "{rule}: {st:?}");
-        if rule != Rule::SchedulerLag {
-            assert_eq!(st, RuleStatus::Clear, "{rule}");
-        }
-    }
-}
-
-#[test]
-fn each_rule_fires_on_its_own_evidence() {
-    let m = SystemMetrics::new("s", context(120.0));
-    // Low throughput: 70 s of 2/s completed while 100/s were offered.
-    let mut t = steady(120);
-    for p in &mut t.points[30..100] {
-        p.completed_per_s = 2.0;
-    }
-    assert!(matches!(status_of(&m, Some(&t), Rule::LowThroughput), RuleStatus::Fired(_)));
-    // ... 50 s of it is not enough.
-    let mut t = steady(120);
-    for p in &mut t.points[30..80] {
-        p.completed_per_s = 2.0;
-    }
-    assert_eq!(status_of(&m, Some(&t), Rule::LowThroughput), RuleStatus::Clear);
-    // High latency: the interval median above 1 s for 12 s.
-    let mut t = steady(120);
-    for p in &mut t.points[50..62] {
-        p.latency_p50_ms = Some(1500.0);
-    }
-    assert!(matches!(status_of(&m, Some(&t), Rule::HighLatency), RuleStatus::Fired(_)));
-    // Scheduler lag: drops.
-    let mut g = m.clone();
-    g.generator = Some(GeneratorHealth {
-        workers: 1,
-        intended: 1000,
-        intended_rate: 100.0,
-        issued: 990,
-        dropped: 10,
-        unfinished: 0,
-        in_flight_peak: 4,
-        achieved_rate: 99.0,
-        lag_p99_ns: Nanos(2_000_000),
-        saturated: true,
-        clock: None,
-        busy_wait_s: None,
-    });
-    let RuleStatus::Fired(f) = status_of(&g, None, Rule::SchedulerLag) else { panic!("scheduler lag did not fire") };
-    assert!(f.evidence.iter().any(|e| e.contains("10 requests dropped")), "{f:?}");
-    // Error rate without a timeline: 6 % over the run.
-    let mut e = m.clone();
-    e.errors.total = 1000;
-    e.errors.by_kind.insert(ErrorKind::Rejected, 60);
-    let RuleStatus::Fired(f) = status_of(&e, None, Rule::ErrorBurst) else { panic!("errors did not fire") };
-    assert_eq!(f.severity, Severity::Critical);
-    assert!(f.recommendation.contains("Rejections dominate"), "{f:?}");
-    // A short burst: 20 errors in 2 of 120 intervals.
-    let mut t = steady(120);
-    t.points[70].errors = 12;
-    t.points[71].errors = 8;
-    t.points[10].errors = 1;
-    let RuleStatus::Fired(f) = status_of(&m, Some(&t), Rule::ErrorBurst) else { panic!("burst did not fire") };
-    assert_eq!(f.severity, Severity::Warning);
-    // Memory growth needs a trend, not a step with noise around it.
-    let mut t = steady(120);
-    for (i, p) in t.points.iter_mut().enumerate() {
-        p.rss_mb = Some(if i < 60 { 50.0 } else { 50.3 });
-    }
-    assert_eq!(status_of(&m, Some(&t), Rule::MemoryGrowth), RuleStatus::Clear);
-}
-
-fn write_run(dir: &Path, m: &SystemMetrics, t: Option<&Timeline>) -> PathBuf {
+pub(super) fn write_run(dir: &Path, m: &SystemMetrics, t: Option<&Timeline>) -> PathBuf {
     let file = dir.join(METRICS_FILE);
     write_json_atomic(&file, m).unwrap();
     if let Some(t) = t {
@@ -498,7 +356,7 @@ fn write_run(dir: &Path, m: &SystemMetrics, t: Option<&Timeline>) -> PathBuf {
 }
 
 #[test]
-fn loads_runs_timelines_and_baselines_from_disk() {
+pub(super) fn loads_runs_timelines_and_baselines_from_disk() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path().join("noisegate");
     let (m, t) = sustained("load/a");
@@ -521,7 +379,7 @@ fn loads_runs_timelines_and_baselines_from_disk() {
 }
 
 #[test]
-fn bad_inputs_name_the_file_and_the_fix() {
+pub(super) fn bad_inputs_name_the_file_and_the_fix() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("s/new");
     let (m, t) = sustained("s");
@@ -557,7 +415,7 @@ fn bad_inputs_name_the_file_and_the_fix() {
 }
 
 #[test]
-fn families_come_from_the_last_number_in_a_name() {
+pub(super) fn families_come_from_the_last_number_in_a_name() {
     assert_eq!(analyse::family_of("scalability/agents_100"), Some(("scalability/agents_*".into(), 100.0)));
     assert_eq!(
         analyse::family_of("overhead/lag_p99_at_rate/100000"),
@@ -568,7 +426,7 @@ fn families_come_from_the_last_number_in_a_name() {
 }
 
 #[test]
-fn formats_parse() {
+pub(super) fn formats_parse() {
     for f in ReportFormat::ALL {
         assert_eq!(f.as_str().parse::<ReportFormat>().unwrap(), f);
     }
@@ -576,7 +434,7 @@ fn formats_parse() {
 }
 
 #[test]
-fn the_generators_clock_and_busy_wait_are_shown_and_taken_out_of_the_cpu_finding() {
+pub(super) fn the_generators_clock_and_busy_wait_are_shown_and_taken_out_of_the_cpu_finding() {
     let (mut m, t) = sustained("load/spinning");
     // 78.4 % of 2 CPUs for 120 s = 188.16 CPU-seconds, a quarter of it busy-waiting.
     let g = m.generator.as_mut().expect("the fixture has a generator");
