@@ -300,7 +300,10 @@ impl CliCommands {
             while i < lines.len() && (lines[i].starts_with("#[") || lines[i].starts_with("//")) {
                 i += 1;
             }
-            let Some(name) = lines.get(i).and_then(|l| l.trim_start_matches("pub ").strip_prefix("enum ")) else {
+            let Some(name) = lines
+                .get(i)
+                .and_then(|l| l.trim_start_matches("pub(crate) ").trim_start_matches("pub ").strip_prefix("enum "))
+            else {
                 continue;
             };
             let name = name.trim_end_matches('{').trim().to_owned();
