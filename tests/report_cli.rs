@@ -191,11 +191,21 @@ fn bad_input_exits_2_naming_the_file_and_the_fix() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("cannot write --output") && stderr(&o).contains("blocker"), "{}", stderr(&o));
 
-    // An unwritable history: the report is out, the history error says how to proceed.
+    // An unwritable history: nothing is written (the output is written last), and the error
+    // says how to proceed.
+    let o = p.run(&[
+        "report",
+        "--output",
+        old_out.to_str().unwrap(),
+        "--history",
+        blocker.join("h.jsonl").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert_eq!(std::fs::read_to_string(&old_out).unwrap(), "previous report", "the output was replaced");
+    assert!(stderr(&o).contains("--no-history") && stderr(&o).contains("h.jsonl"), "{}", stderr(&o));
     let o = p.run(&["report", "--history", blocker.join("h.jsonl").to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
-    assert!(String::from_utf8_lossy(&o.stdout).contains("SCENARIO load/x"));
-    assert!(stderr(&o).contains("--no-history") && stderr(&o).contains("h.jsonl"), "{}", stderr(&o));
+    assert!(!String::from_utf8_lossy(&o.stdout).contains("SCENARIO load/x"), "printed a report that failed");
 
     std::fs::write(dir.join("metrics.json"), "{\"schema_version\": 1, \"name\": ").unwrap();
     let o = p.run(&["report"]);

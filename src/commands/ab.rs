@@ -272,6 +272,8 @@ fn git(dir: &Path, args: &[&str]) -> anyhow::Result<std::process::Output> {
 
 /// The commit `rev` names, or an error saying how to make it available.
 fn resolve_rev(root: &Path, rev: &str) -> anyhow::Result<String> {
+    // Outside a repository every revision is "unknown"; say what is really wrong.
+    relative_to_git_root(root)?;
     let out = git(root, &["rev-parse", "--verify", "--quiet", &format!("{rev}^{{commit}}")])?;
     if !out.status.success() {
         bail!(

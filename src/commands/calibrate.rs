@@ -13,6 +13,7 @@ use bench_core::cargo_hook::Phase;
 use bench_core::criterion_output::CriterionDir;
 use bench_core::gate::{self, Figure, GateConfig, Series};
 use bench_core::results::ResultsDir;
+use bench_core::sides;
 
 use super::Outcome;
 use super::benches::{self, RoundEnv};
@@ -93,13 +94,16 @@ pub(super) fn run(a: CalibrateArgs<'_>) -> anyhow::Result<Outcome> {
         (Dirs::locate(a.locations), a.from.to_vec())
     };
 
-    let runs: Vec<Vec<Series>> = names
-        .iter()
-        .map(|n| {
-            let baselines = std::path::Path::new("baselines");
-            Ok(judge::side(&dirs, "calibration", std::slice::from_ref(n), baselines, figure)?.data.series)
-        })
-        .collect::<anyhow::Result<_>>()?;
+    let mut runs: Vec<Vec<Series>> = Vec::with_capacity(names.len());
+    let mut digests = Vec::with_capacity(names.len());
+    for n in &names {
+        let baselines = std::path::Path::new("baselines");
+        let data = judge::side(&dirs, "calibration", std::slice::from_ref(n), baselines, figure)?.data;
+        digests.extend(data.digests);
+        runs.push(data.series);
+    }
+    // One run named twice (or copied under two names) would fake a 0 % noise.
+    sides::check_distinct(&names, &digests)?;
     let created = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
     let cal = Calibration { pairing, ..Calibration::from_runs(&runs, Fingerprint::detect(), created)? };
     let path = match a.output.or_else(|| a.gate.calibration.clone()) {

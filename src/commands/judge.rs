@@ -26,8 +26,8 @@ pub(super) struct Dirs {
 impl Dirs {
     pub(super) fn locate(loc: &Locations) -> Dirs {
         Dirs {
-            criterion: CriterionDir::locate(loc.criterion_dir.as_deref()),
-            results: loc.results_dir.clone().map(ResultsDir::at).unwrap_or_else(ResultsDir::locate),
+            criterion: super::locations::criterion_dir(loc.criterion_dir.as_deref()),
+            results: super::locations::results_dir(loc.results_dir.as_deref()),
         }
     }
 }

@@ -8,6 +8,7 @@ mod compare;
 mod duet;
 mod grade;
 mod judge;
+mod locations;
 mod report;
 mod targets;
 mod trend;
@@ -141,11 +142,19 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<Outcome> {
 
 /// Loads targets from an explicit file, or discovers them from the current directory.
 fn load_targets(config: Option<&Path>) -> anyhow::Result<Targets> {
-    Ok(match config {
+    let targets = match config {
         Some(p) => Targets::load(p)?,
         None => {
             let cwd = std::env::current_dir().context("cannot read the current directory")?;
             Targets::discover(&cwd)?
         }
-    })
+    };
+    // A file replaces the built-in targets whole, so an empty one grades nothing: say so.
+    if let (true, Some(origin)) = (targets.sets.is_empty(), &targets.origin) {
+        eprintln!(
+            "note: {} defines no [targets.*] set, so nothing is graded (a file replaces the built-in targets: delete it to grade against them, or add `[targets.NAME]` tables)",
+            origin.display()
+        );
+    }
+    Ok(targets)
 }

@@ -8,7 +8,6 @@ use bench_core::history::{Appended, History, HistoryError, Record};
 use bench_core::report::run::{
     AnalysisOptions, ReportError, ReportFormat, RunReport, ThisMachine, discover, load_scenarios, render,
 };
-use bench_core::results::ResultsDir;
 use bench_core::targets::{Targets, Verdict};
 
 use super::Outcome;
@@ -57,7 +56,7 @@ pub(super) fn run(a: ReportArgs<'_>) -> anyhow::Result<Outcome> {
             a.baseline
         );
     }
-    let results = a.results_dir.map_or_else(ResultsDir::locate, ResultsDir::at);
+    let results = super::locations::results_dir(a.results_dir);
     let paths = if a.paths.is_empty() {
         let found = discover(results.root(), a.baseline)?;
         if found.is_empty() {
@@ -76,22 +75,21 @@ pub(super) fn run(a: ReportArgs<'_>) -> anyhow::Result<Outcome> {
     };
     let report = RunReport::analyse(inputs, &opts);
     let body = render(&report, format(a.format))?;
-    emit(&body, a.output, &format!("the {} report of {} runs", a.format_name(), report.scenarios.len()))?;
     if let Some(file) = a.history {
         let history = match file {
             Some(f) => History::at(f),
-            None if std::env::var_os(bench_core::history::HISTORY_ENV).is_some() || a.results_dir.is_none() => {
-                History::locate()
-            }
-            None => History::at(results.root().join(bench_core::history::HISTORY_FILE)),
+            None => super::locations::history(&results),
         };
         append_history(&history, &report).with_context(|| {
             format!(
-                "the report was written, but the run history {} was not updated (fix the path, choose another with --history FILE, or pass --no-history)",
+                "the run history {} was not updated, so the report was not written either (fix the path, choose another with --history FILE, or pass --no-history)",
                 history.path().display()
             )
         })?;
     }
+    // Written last, once everything that can fail has succeeded: a failed run leaves the old
+    // output in place.
+    emit(&body, a.output, &format!("the {} report of {} runs", a.format_name(), report.scenarios.len()))?;
     Ok(if report.verdict() == Verdict::Fail { Outcome::CheckFailed } else { Outcome::Passed })
 }
 

@@ -64,7 +64,8 @@ pub(super) fn run(a: TrendArgs<'_>) -> anyhow::Result<Outcome> {
             })
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let history = a.history.map_or_else(History::locate, History::at);
+    let history =
+        a.history.map_or_else(|| super::locations::history(&super::locations::results_dir(None)), History::at);
     let loaded = history.load()?;
     for w in &loaded.warnings {
         eprintln!("warning: {w}");

@@ -9,7 +9,7 @@ use anyhow::{Context, bail};
 use bench_core::cargo_hook::Phase;
 
 use super::merge::snapshot;
-use super::run::{Order, run_round};
+use super::run::{Job, Order, run_round};
 use crate::commands::benches::{self, BenchExe, RoundEnv};
 
 /// `args` without criterion's positional name filter (and `--exact`), which a duet replaces by
@@ -64,13 +64,6 @@ pub(super) fn list(exe: &BenchExe, args: &[String]) -> anyhow::Result<Vec<String
 
 pub(super) fn parse_list(stdout: &str) -> Vec<String> {
     stdout.lines().filter_map(|l| l.strip_suffix(": benchmark")).map(str::to_owned).collect()
-}
-
-/// One benchmark to run as a duet; a side is `None` where that side's executable lacks it (an
-/// added or removed benchmark then runs alone, so the comparison can list it).
-pub(crate) struct Job<'a> {
-    pub id: String,
-    pub sides: [Option<&'a BenchExe>; 2],
 }
 
 /// Which benchmarks to run as duets, and which targets also have results of their own (run

@@ -10,8 +10,14 @@ use bench_core::cargo_hook::Phase;
 
 use super::affinity::{pin, usable_cpus};
 use super::merge::merge_tree;
-use super::plan::Job;
-use crate::commands::benches::{self, RoundEnv};
+use crate::commands::benches::{self, BenchExe, RoundEnv};
+
+/// One benchmark to run as a duet; a side is `None` where that side's executable lacks it (an
+/// added or removed benchmark then runs alone, so the comparison can list it).
+pub(crate) struct Job<'a> {
+    pub id: String,
+    pub sides: [Option<&'a BenchExe>; 2],
+}
 
 /// Runs every job once as a duet, saving side i's result as `save_as[i]`: one duet per usable
 /// CPU at a time, each pinned to its CPU. criterion's files end up under

@@ -9,8 +9,8 @@ use bench_core::cargo_hook::Phase;
 
 use super::affinity::{pin, usable_cpus};
 use super::merge::merge_tree;
-use super::plan::{Job, Plan, duet_flags, parse_list, split_filter};
-use super::run::{Order, run_round};
+use super::plan::{Plan, duet_flags, parse_list, split_filter};
+use super::run::{Job, Order, run_round};
 use crate::commands::benches::{BenchExe, RoundEnv};
 
 fn v(s: &[&str]) -> Vec<String> {

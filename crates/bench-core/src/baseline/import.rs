@@ -7,9 +7,10 @@ use std::time::SystemTime;
 
 use serde::{Deserialize, Serialize};
 
+use super::staged::Staged;
 use super::{BaselineError, Fingerprint, relative_path};
 use crate::criterion_output::CriterionDir;
-use crate::results::{ResultsDir, ResultsError, write_atomic, write_json_atomic};
+use crate::results::{ResultsDir, ResultsError, write_json_atomic};
 
 /// Version of the marker file format.
 const MARKER_VERSION: u32 = 1;
@@ -102,19 +103,27 @@ pub fn import(
         Err(_) => Vec::new(),
     };
 
+    // Every file is written before any is replaced: a failure part-way changes nothing.
+    let mut staged = Staged::default();
     for b in &baseline.benchmarks {
         let dir = criterion.root().join(relative_path(&b.dir)).join(&name);
-        write_compact(&dir.join("benchmark.json"), &b.benchmark)?;
-        write_compact(&dir.join("estimates.json"), &b.estimates)?;
+        stage_compact(&mut staged, &dir.join("benchmark.json"), &b.benchmark)?;
+        stage_compact(&mut staged, &dir.join("estimates.json"), &b.estimates)?;
         if let Some(tukey) = &b.tukey {
-            write_compact(&dir.join("tukey.json"), tukey)?;
+            stage_compact(&mut staged, &dir.join("tukey.json"), tukey)?;
         }
-        write_compact(&dir.join("sample.json"), &b.sample)?;
+        stage_compact(&mut staged, &dir.join("sample.json"), &b.sample)?;
     }
     for m in &baseline.metrics {
         let path = results.root().join(relative_path(&m.dir)).join(&name).join("metrics.json");
-        write_json_atomic(&path, &m.metrics).map_err(|source| BaselineError::Write { path: path.clone(), source })?;
+        let mut bytes = serde_json::to_vec_pretty(&m.metrics).map_err(|source| BaselineError::Write {
+            path: path.clone(),
+            source: ResultsError::Json { path: path.clone(), source },
+        })?;
+        bytes.push(b'\n');
+        staged.stage(&path, &bytes).map_err(|source| BaselineError::Write { path: path.clone(), source })?;
     }
+    staged.commit().map_err(|source| BaselineError::Write { path: criterion.root().into(), source })?;
 
     // Written last: its mtime separates imported files from later local runs.
     let marker = Marker {
@@ -171,10 +180,10 @@ fn marker_path(criterion: &CriterionDir, name: &str) -> PathBuf {
         .join(format!("{name}.fingerprint.json"))
 }
 
-/// Writes `value` as criterion does (`fs.rs`, `save`: compact `serde_json::to_string`, no
-/// trailing newline), atomically.
-fn write_compact<T: Serialize>(path: &Path, value: &T) -> Result<(), BaselineError> {
+/// Stages `value` for `path` as criterion writes it (`fs.rs`, `save`: compact
+/// `serde_json::to_string`, no trailing newline).
+fn stage_compact<T: Serialize>(staged: &mut Staged, path: &Path, value: &T) -> Result<(), BaselineError> {
     let write = |source| BaselineError::Write { path: path.into(), source };
     let bytes = serde_json::to_vec(value).map_err(|source| write(ResultsError::Json { path: path.into(), source }))?;
-    write_atomic(path, &bytes).map_err(write)
+    staged.stage(path, &bytes).map_err(write)
 }

@@ -32,6 +32,7 @@
 mod export;
 mod fingerprint;
 mod import;
+mod staged;
 #[cfg(test)]
 mod tests;
 

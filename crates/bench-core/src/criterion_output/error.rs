@@ -52,6 +52,23 @@ pub enum CriterionError {
         /// The decoder's message, with line and column.
         source: serde_json::Error,
     },
+    /// Two benchmark directories of one baseline carry the same `full_id`: their figures would
+    /// be merged into one row.
+    #[error(
+        "benchmark `{id}` appears twice in baseline `{baseline}`: {} and {}; delete the stale directory (or run `cargo bench` afresh)",
+        first.display(),
+        second.display()
+    )]
+    DuplicateId {
+        /// The benchmark id.
+        id: String,
+        /// The baseline name.
+        baseline: String,
+        /// The first directory.
+        first: PathBuf,
+        /// The second directory.
+        second: PathBuf,
+    },
     /// A file is valid JSON but not what criterion 0.3.3 – 0.8 writes.
     #[error("{path} is not in the format criterion 0.3.3 – 0.8 writes: {problem}; {}", rerun(.baseline))]
     Schema {

@@ -106,6 +106,10 @@ impl CriterionDir {
     pub(crate) fn read_baseline_files(&self, name: &str) -> Result<Vec<(PathBuf, BaselineFiles)>, CriterionError> {
         self.check_root()?;
         let dirs = reader::baseline_dirs(&self.root)?;
+        // A half-written baseline directory hides a benchmark's figures: the run was interrupted.
+        if let Some(partial) = reader::partial_dirs(&self.root, name)?.first() {
+            return Err(CriterionError::MissingFile { path: partial.join("benchmark.json"), baseline: name.into() });
+        }
         let mine: Vec<&PathBuf> = dirs.iter().filter(|d| baseline_name(d).as_deref() == Some(name)).collect();
         if mine.is_empty() {
             let available: BTreeSet<String> = dirs.iter().filter_map(|d| baseline_name(d)).collect();
@@ -120,6 +124,14 @@ impl CriterionDir {
             out.push((dir.clone(), reader::read_files(&self.root, dir, name)?));
         }
         out.sort_by(|a, b| a.1.benchmark.full_id.cmp(&b.1.benchmark.full_id));
+        if let Some(w) = out.windows(2).find(|w| w[0].1.benchmark.full_id == w[1].1.benchmark.full_id) {
+            return Err(CriterionError::DuplicateId {
+                id: w[0].1.benchmark.full_id.clone(),
+                baseline: name.into(),
+                first: w[0].0.clone(),
+                second: w[1].0.clone(),
+            });
+        }
         Ok(out)
     }
 

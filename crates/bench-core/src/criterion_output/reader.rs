@@ -69,6 +69,44 @@ pub(crate) fn baseline_dirs(root: &Path) -> Result<Vec<PathBuf>, CriterionError>
     Ok(out)
 }
 
+/// Baseline directories criterion began but did not finish: named `name`, without
+/// `benchmark.json`, and either empty or holding another of criterion's files. (criterion
+/// writes `benchmark.json` first, so such a directory is an interrupted run, not a benchmark
+/// that was left out.)
+pub(crate) fn partial_dirs(root: &Path, name: &str) -> Result<Vec<PathBuf>, CriterionError> {
+    let mut out = Vec::new();
+    // criterion's own `change/` and `report/` directories never hold a benchmark.json.
+    if name == "change" || name == "report" {
+        return Ok(out);
+    }
+    walk_partial(root, name, &mut out)?;
+    out.sort();
+    Ok(out)
+}
+
+fn walk_partial(dir: &Path, name: &str, out: &mut Vec<PathBuf>) -> Result<(), CriterionError> {
+    let unreadable = |source| CriterionError::Unreadable { path: dir.into(), source };
+    for entry in std::fs::read_dir(dir).map_err(unreadable)? {
+        let entry = entry.map_err(unreadable)?;
+        if !entry.file_type().map_err(unreadable)?.is_dir() || entry.file_name() == NOISEGATE_DIR {
+            continue;
+        }
+        let path = entry.path();
+        if entry.file_name() == name && !path.join("benchmark.json").is_file() {
+            let files =
+                std::fs::read_dir(&path).map_err(|source| CriterionError::Unreadable { path: path.clone(), source })?;
+            let names: Vec<_> = files.flatten().map(|e| e.file_name()).collect();
+            let criterion_file =
+                names.iter().any(|n| ["sample.json", "estimates.json", "tukey.json"].iter().any(|f| n == f));
+            if names.is_empty() || criterion_file {
+                out.push(path.clone());
+            }
+        }
+        walk_partial(&path, name, out)?;
+    }
+    Ok(())
+}
+
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), CriterionError> {
     let unreadable = |source| CriterionError::Unreadable { path: dir.into(), source };
     for entry in std::fs::read_dir(dir).map_err(unreadable)? {

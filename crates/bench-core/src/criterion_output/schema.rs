@@ -100,15 +100,31 @@ pub(crate) enum SamplingModeFile {
 pub(crate) struct TukeyFile(#[serde(deserialize_with = "array4_f64_or_nan")] pub [f64; 4]);
 
 impl SampleFile {
-    /// Why criterion could not analyse this sample, if it could not.
+    /// Why this sample cannot be used, if it cannot: the two lists differ in length or are
+    /// empty, or an entry is not a finite positive number (criterion writes NaN as `null`), or
+    /// the totals overflow. A negative or NaN time would otherwise turn into a confident
+    /// verdict, so every entry is checked; the message names the list, the index and the value.
     pub(crate) fn problem(&self) -> Option<String> {
         if self.iters.len() != self.times.len() {
-            Some(format!("`iters` has {} entries but `times` has {}", self.iters.len(), self.times.len()))
-        } else if self.iters.is_empty() {
-            Some("the sample is empty (no `iters`/`times` entries)".into())
-        } else {
-            None
+            return Some(format!("`iters` has {} entries but `times` has {}", self.iters.len(), self.times.len()));
         }
+        if self.iters.is_empty() {
+            return Some("the sample is empty (no `iters`/`times` entries)".into());
+        }
+        for (list, values, what) in
+            [("iters", &self.iters, "iteration counts"), ("times", &self.times, "measured values")]
+        {
+            if let Some((i, v)) = values.iter().enumerate().find(|(_, v)| !(v.is_finite() && **v > 0.0)) {
+                let shown = if v.is_nan() { "null (not a number)".to_owned() } else { v.to_string() };
+                return Some(format!("`{list}[{i}]` is {shown}, but {what} must be finite and positive"));
+            }
+        }
+        for (list, values) in [("iters", &self.iters), ("times", &self.times)] {
+            if !values.iter().sum::<f64>().is_finite() {
+                return Some(format!("the `{list}` entries add up to more than a 64-bit float holds"));
+            }
+        }
+        None
     }
 }
 

@@ -193,20 +193,60 @@ fn an_unreadable_file_is_an_error_not_a_missing_one() {
 }
 
 #[test]
-fn invalid_figures_are_kept_for_the_gate_to_judge() {
+fn every_sample_value_is_checked_and_a_bad_one_names_the_file_index_and_value() {
+    let sample = |iters: &str, times: &str| format!(r#"{{"sampling_mode":"Flat","iters":{iters},"times":{times}}}"#);
+    let cases = [
+        (sample("[2.0,2.0]", "[4.0,-4.0]"), "`times[1]` is -4,"),
+        (sample("[2.0,2.0]", "[4.0,null]"), "`times[1]` is null (not a number)"),
+        (sample("[2.0,2.0]", "[0.0,4.0]"), "`times[0]` is 0,"),
+        (sample("[2.0,0.0]", "[4.0,4.0]"), "`iters[1]` is 0,"),
+        (sample("[-1.0,2.0]", "[4.0,4.0]"), "`iters[0]` is -1,"),
+        (sample("[2.0,2.0]", "[1e308,1e308]"), "`times` entries add up to more than a 64-bit float holds"),
+    ];
+    for (text, expected) in cases {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = bench(tmp.path(), "g", "main", "g", &text);
+        let e = CriterionDir::at(tmp.path()).read_baseline("main").unwrap_err();
+        let msg = e.to_string();
+        assert!(matches!(e, CriterionError::Schema { .. }), "{msg}");
+        assert!(msg.contains(expected), "{text}: {msg}");
+        assert!(msg.contains(&dir.join("sample.json").display().to_string()), "{msg}");
+        assert!(msg.contains("--save-baseline main"), "the fix: {msg}");
+    }
+}
+
+#[test]
+fn a_half_written_baseline_directory_is_an_interrupted_run() {
+    // criterion writes benchmark.json first: an empty directory or a sample without it is a
+    // run that stopped part-way, never a benchmark that is gone.
+    for leftover in [None, Some("sample.json"), Some("estimates.json")] {
+        let tmp = tempfile::tempdir().unwrap();
+        bench(tmp.path(), "g/ok", "new", "g/ok", GOOD);
+        let partial = tmp.path().join("g/cut/new");
+        std::fs::create_dir_all(&partial).unwrap();
+        if let Some(f) = leftover {
+            std::fs::write(partial.join(f), GOOD).unwrap();
+        }
+        let e = CriterionDir::at(tmp.path()).read_baseline("new").unwrap_err();
+        assert!(matches!(e, CriterionError::MissingFile { .. }), "{e}");
+        assert!(e.to_string().contains(&partial.join("benchmark.json").display().to_string()), "{e}");
+        assert!(e.to_string().contains("interrupted"), "{e}");
+    }
+    // A directory of another name (a function called like a baseline) is not one.
     let tmp = tempfile::tempdir().unwrap();
-    bench(
-        tmp.path(),
-        "g",
-        "main",
-        "g",
-        r#"{"sampling_mode":"Flat","iters":[2.0,2.0,0.0,2.0],"times":[0.0,-4.0,5.0,null]}"#,
-    );
-    let r = &CriterionDir::at(tmp.path()).read_baseline("main").unwrap()[0];
-    assert_eq!(&r.per_iteration[..3], &[0.0, -2.0, f64::INFINITY]);
-    assert!(r.per_iteration[3].is_nan());
-    assert!(r.typical.is_nan());
-    assert_eq!(r.sampling, SamplingMode::Flat);
+    bench(tmp.path(), "g/new/1", "new", "g/new/1", GOOD);
+    assert_eq!(CriterionDir::at(tmp.path()).read_baseline("new").unwrap().len(), 1);
+}
+
+#[test]
+fn one_id_in_two_directories_is_refused_naming_both() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = bench(tmp.path(), "g/a", "main", "g/x", GOOD);
+    let b = bench(tmp.path(), "g/b", "main", "g/x", GOOD);
+    let e = CriterionDir::at(tmp.path()).read_baseline("main").unwrap_err();
+    let msg = e.to_string();
+    assert!(matches!(e, CriterionError::DuplicateId { .. }), "{msg}");
+    assert!(msg.contains(&a.display().to_string()) && msg.contains(&b.display().to_string()), "{msg}");
 }
 
 #[test]

@@ -374,7 +374,10 @@ fn invalid_reason(side: &str, s: &Series) -> Option<String> {
     if s.rounds.is_empty() {
         return Some(format!("{side} has no rounds"));
     }
-    s.first_invalid().map(|(i, v)| format!("{side} round {} has figure {v} (must be finite and positive)", i + 1))
+    s.first_invalid().map(|(i, v)| format!(
+            "{side} round {} has figure {v} (must be finite and positive); re-run that round, or check the benchmark or scenario that wrote it",
+            i + 1
+        ))
 }
 
 /// Judges every benchmark of `base` against `head`.

@@ -265,10 +265,44 @@ impl Comparison {
         t
     }
 
+    /// Benchmarks judged (every verdict counts, "too noisy" included).
+    pub fn judged(&self) -> usize {
+        self.rows.iter().filter(|r| matches!(r, Row::Judged(_))).count()
+    }
+
+    /// Why nothing was judged, when nothing was: a gate that judged nothing must not pass.
+    pub fn nothing_judged(&self) -> Option<String> {
+        if self.judged() > 0 {
+            return None;
+        }
+        let t = self.tally();
+        let mut why = if self.rows.is_empty() {
+            "neither side has any benchmark".to_owned()
+        } else {
+            format!(
+                "no benchmark has usable figures on both sides ({} only in base, {} only in head, {} invalid)",
+                t.removed, t.added, t.invalid
+            )
+        };
+        if !self.warnings.is_empty() {
+            why.push_str("; see the warnings above for benchmarks left out");
+        }
+        why.push_str("; check that --base and --head name runs of the same suite, and that the head run finished");
+        Some(why)
+    }
+
+    /// "only J of N benchmarks judged" when fewer than half of the rows were judged, so a run
+    /// that left most benchmarks out says so in its summary line.
+    pub fn coverage_note(&self) -> Option<String> {
+        let (judged, total) = (self.judged(), self.rows.len());
+        (judged > 0 && judged * 2 < total)
+            .then(|| format!("only {judged} of {total} benchmarks judged; the others were added, removed or left out"))
+    }
+
     /// How a script should read this comparison.
     pub fn outcome(&self) -> Outcome {
         let t = self.tally();
-        if t.invalid > 0 {
+        if t.invalid > 0 || self.judged() == 0 {
             Outcome::CannotJudge
         } else if t.regressed > 0 {
             Outcome::Regressed
@@ -286,6 +320,6 @@ pub enum Outcome {
     Passed,
     /// At least one confident regression (exit 1).
     Regressed,
-    /// Some benchmark could not be judged (exit 2), regardless of the others.
+    /// Some benchmark could not be judged, or none was (exit 2), regardless of the others.
     CannotJudge,
 }

@@ -179,7 +179,7 @@ fn added_removed_and_invalid_rows_are_listed_in_id_order() {
     assert!(matches!(&rows[2], Row::Removed { base, .. } if (base - 100.0).abs() < 0.01));
     assert!(matches!(&rows[3], Row::Invalid { reason, .. } if reason.contains("unit or direction differs")));
     assert!(
-        matches!(&rows[4], Row::Invalid { reason, .. } if reason == "head round 2 has figure NaN (must be finite and positive)")
+        matches!(&rows[4], Row::Invalid { reason, .. } if reason.starts_with("head round 2 has figure NaN (must be finite and positive)"))
     );
     assert!(matches!(&rows[5], Row::Added { .. }));
     assert!(matches!(&rows[6], Row::Invalid { reason, .. } if reason.contains("figure 0")));

@@ -51,7 +51,9 @@ pub enum ResultsError {
         supported: u32,
     },
     /// The file is not the JSON expected.
-    #[error("{path} is not a valid noisegate results file: {source}")]
+    #[error(
+        "{path} is not a valid noisegate results file: {source}; re-run the benchmark that wrote it (or delete the file if it is left over)"
+    )]
     Json {
         /// The file.
         path: PathBuf,

@@ -13,6 +13,7 @@ mod group_units;
 pub use group_units::{UNITS_FILE, declare_group_unit};
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
@@ -47,6 +48,9 @@ pub struct SideData {
     pub formats: BTreeSet<String>,
     /// When each benchmark's newest figure on this side was written (file modification time).
     pub written: BTreeMap<String, SystemTime>,
+    /// A digest of each round's raw content (every sample and metric value), in round order:
+    /// equal digests mean one run under two names (see [`check_distinct`]).
+    pub digests: Vec<u64>,
 }
 
 /// A side could not be gathered.
@@ -74,6 +78,25 @@ pub enum CollectError {
         first: PathBuf,
         /// The second file.
         second: PathBuf,
+    },
+    /// One baseline name given twice for a side: one run would count as several rounds and
+    /// make the interval falsely tight.
+    #[error(
+        "baseline `{name}` is given more than once for one side; each round must be a separate run (save more with `cargo bench -- --save-baseline {name}-2`, …)"
+    )]
+    RepeatedName {
+        /// The name repeated.
+        name: String,
+    },
+    /// Two names hold identical figures: the same run saved (or copied) under two names.
+    #[error(
+        "baselines `{first}` and `{second}` hold identical figures for every benchmark: the same run under two names counts once; give separate runs"
+    )]
+    RepeatedRun {
+        /// The first name.
+        first: String,
+        /// The second name.
+        second: String,
     },
     /// A directory under the results root could not be listed.
     #[error("cannot list {path}: {source}")]
@@ -111,7 +134,9 @@ pub fn collect_side(
         *w = (*w).max(t);
     };
     let units = group_units::group_units(results)?;
+    let mut digests = Vec::with_capacity(names.len());
     for (round, name) in names.iter().enumerate() {
+        let mut digest = DefaultHasher::new();
         let metrics = scenario_metrics(results.root(), name, since)?;
         let runs = match criterion.read_baseline(name) {
             Ok(runs) => runs,
@@ -124,6 +149,8 @@ pub fn collect_side(
         for run in runs.into_iter().filter(|r| since.is_none_or(|t| r.modified >= t)) {
             formats.insert(run.format.to_string());
             note(&run.id, run.modified);
+            run.id.hash(&mut digest);
+            run.per_iteration.iter().for_each(|v| v.to_bits().hash(&mut digest));
             by_id.entry(run.id.clone()).or_insert_with(|| {
                 let unit = units.get(&run.group).cloned().unwrap_or(Unit::Nanoseconds);
                 Series::lower_is_better(run.id.clone(), unit, Vec::new())
@@ -141,6 +168,7 @@ pub fn collect_side(
         }
         for (id, metric, value, modified) in metrics {
             note(&id, modified);
+            (id.as_str(), value.to_bits()).hash(&mut digest);
             by_id.entry(id.clone()).or_insert_with(|| Series {
                 id: id.clone(),
                 unit: Unit::Metric(metric.unit().to_owned()),
@@ -153,8 +181,25 @@ pub fn collect_side(
             s.rounds.push(value);
             s.round_of.push(round);
         }
+        digests.push(digest.finish());
     }
-    Ok(SideData { names: names.to_vec(), series: by_id.into_values().collect(), formats, written })
+    check_distinct(names, &digests)?;
+    Ok(SideData { names: names.to_vec(), series: by_id.into_values().collect(), formats, written, digests })
+}
+
+/// Refuses a side whose names repeat, or two of whose rounds are the same run (equal
+/// [`SideData::digests`], one per name). Two real runs never agree on every raw sample.
+pub fn check_distinct(names: &[String], digests: &[u64]) -> Result<(), CollectError> {
+    let mut seen = BTreeSet::new();
+    if let Some(name) = names.iter().find(|n| !seen.insert(n.as_str())) {
+        return Err(CollectError::RepeatedName { name: name.clone() });
+    }
+    for (i, d) in digests.iter().enumerate() {
+        if let Some(j) = digests[..i].iter().position(|e| e == d) {
+            return Err(CollectError::RepeatedRun { first: names[j].clone(), second: names[i].clone() });
+        }
+    }
+    Ok(())
 }
 
 /// `(series id, metric, value, file modified)` for every gated metric of every `metrics.json`

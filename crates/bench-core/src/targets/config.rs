@@ -143,6 +143,13 @@ fn parse_bound(
                 format!("expected a finite number in {}, found {n}", metric.unit()),
             ));
         }
+        // Every catalogued metric is a count, rate, time, size or share: never negative.
+        if n < 0.0 {
+            return Err(invalid(
+                format!("{key}.{field}"),
+                format!("{n} {} can never be measured ({metric} is never negative); use a value ≥ 0", metric.unit()),
+            ));
+        }
         Ok(Some(n))
     };
     let Some(target) = number("target")? else {

@@ -48,7 +48,10 @@ fn summary(cmp: &Comparison) -> String {
     let headline = match outcome {
         Outcome::Passed => "✅ no confident regression".to_owned(),
         Outcome::Regressed => format!("❌ {} confident {}", t.regressed, plural(t.regressed, "regression")),
-        Outcome::CannotJudge => format!("⚠️ {} {} could not be judged", t.invalid, plural(t.invalid, "benchmark")),
+        Outcome::CannotJudge => match cmp.nothing_judged() {
+            Some(why) => format!("⚠️ nothing was judged: {}", text(&why)),
+            None => format!("⚠️ {} {} could not be judged", t.invalid, plural(t.invalid, "benchmark")),
+        },
     };
     let mut parts = vec![format!("**noisegate: {headline}**")];
     for (n, what) in tally_parts(&t) {
@@ -56,6 +59,9 @@ fn summary(cmp: &Comparison) -> String {
         if n > 0 && !in_headline {
             parts.push(format!("{n} {what}"));
         }
+    }
+    if let Some(note) = cmp.coverage_note() {
+        parts.push(format!("**{note}**"));
     }
     parts.push(format::settings(cmp));
     parts.join(" · ")

@@ -191,9 +191,15 @@ fn warnings(cmp: &Comparison, color: bool, out: &mut String) {
 
 fn outcome(cmp: &Comparison) -> (String, Style) {
     let regressed = |r: &Row| matches!(r, Row::Judged(j) if j.verdict == Verdict::Regressed);
+    let coverage = cmp.coverage_note().map(|n| format!(" ({n})")).unwrap_or_default();
+    if let Some(why) = cmp.nothing_judged() {
+        return (format!("ERROR: nothing was judged: {why}"), Style::Bad);
+    }
     match cmp.outcome() {
-        Outcome::Passed => ("ok: no confident regression".to_owned(), Style::Good),
-        Outcome::Regressed => (format!("FAIL: confident regression: {}", ids_where(cmp, regressed)), Style::Bad),
+        Outcome::Passed => (format!("ok: no confident regression{coverage}"), Style::Good),
+        Outcome::Regressed => {
+            (format!("FAIL: confident regression: {}{coverage}", ids_where(cmp, regressed)), Style::Bad)
+        }
         Outcome::CannotJudge => {
             let invalid = ids_where(cmp, |r| matches!(r, Row::Invalid { .. }));
             let mut s = format!("ERROR: some benchmarks could not be judged: {invalid}");
