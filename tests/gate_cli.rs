@@ -98,7 +98,7 @@ fn stale_latest_results_from_an_earlier_run_are_left_out_and_named() {
         .iter()
         .map(|b| (b["id"].as_str().unwrap(), b["kind"].as_str().unwrap()))
         .collect();
-    assert_eq!(kinds, [("g/fresh", "judged"), ("g/stale", "removed")], "{}", text(&o));
+    assert_eq!(kinds, [("g/fresh", "judged"), ("g/stale", "left_out")], "{}", text(&o));
     let warnings = v["warnings"].to_string();
     assert!(warnings.contains("g/stale") && warnings.contains("older than the base"), "{warnings}");
     assert_eq!(o.status.code(), Some(0), "the stale +50 % must not fail the gate: {}", text(&o));

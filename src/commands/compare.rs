@@ -41,6 +41,7 @@ pub(super) fn run(
     let mut head = judge::side(&dirs, "head", &head, baselines, figure)?;
     let stale = if latest { head.drop_stale(&base) } else { Vec::new() };
     let mut cmp = judge::compare(&base, &head, &noise, &config);
+    cmp.leave_out(&stale);
     if !stale.is_empty() {
         cmp.warnings.push(format!(
             "left out {} benchmark(s) whose latest result (criterion's `new`) is older than the base, a leftover of an earlier run: {} (run them again, or name the head rounds with --head)",

@@ -188,6 +188,16 @@ pub enum Row {
         /// Unit.
         unit: Unit,
     },
+    /// In base, and in the head run only as a leftover of an earlier run (its latest result is
+    /// older than the base): not measured this time, so neither judged nor "removed".
+    LeftOut {
+        /// Benchmark id.
+        id: String,
+        /// Base's typical value.
+        base: f64,
+        /// Unit.
+        unit: Unit,
+    },
     /// Present but unusable (zero, negative or NaN figures); the run cannot be fully judged.
     Invalid {
         /// Benchmark id.
@@ -202,7 +212,7 @@ impl Row {
     pub fn id(&self) -> &str {
         match self {
             Row::Judged(j) => &j.id,
-            Row::Added { id, .. } | Row::Removed { id, .. } | Row::Invalid { id, .. } => id,
+            Row::Added { id, .. } | Row::Removed { id, .. } | Row::LeftOut { id, .. } | Row::Invalid { id, .. } => id,
         }
     }
 }
@@ -240,6 +250,9 @@ pub struct Tally {
     pub added: usize,
     /// Only in base.
     pub removed: usize,
+    /// Left out: in the head run only as a leftover of an earlier run.
+    #[serde(default)]
+    pub left_out: usize,
     /// Unusable figures.
     pub invalid: usize,
 }
@@ -259,10 +272,22 @@ impl Comparison {
                 },
                 Row::Added { .. } => t.added += 1,
                 Row::Removed { .. } => t.removed += 1,
+                Row::LeftOut { .. } => t.left_out += 1,
                 Row::Invalid { .. } => t.invalid += 1,
             }
         }
         t
+    }
+
+    /// Marks the benchmarks `ids`, missing from the head, as left out instead of removed.
+    pub fn leave_out(&mut self, ids: &[String]) {
+        for row in &mut self.rows {
+            if let Row::Removed { id, base, unit } = row
+                && ids.contains(id)
+            {
+                *row = Row::LeftOut { id: std::mem::take(id), base: *base, unit: unit.clone() };
+            }
+        }
     }
 
     /// Benchmarks judged (every verdict counts, "too noisy" included).
@@ -280,8 +305,8 @@ impl Comparison {
             "neither side has any benchmark".to_owned()
         } else {
             format!(
-                "no benchmark has usable figures on both sides ({} only in base, {} only in head, {} invalid)",
-                t.removed, t.added, t.invalid
+                "no benchmark has usable figures on both sides ({} only in base, {} only in head, {} left out, {} invalid)",
+                t.removed, t.added, t.left_out, t.invalid
             )
         };
         if !self.warnings.is_empty() {

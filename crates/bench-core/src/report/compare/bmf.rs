@@ -78,7 +78,7 @@ pub(super) fn render(cmp: &Comparison) -> Rendered {
         let (id, value, unit) = match row {
             Row::Judged(j) => (&j.id, j.head.typical, &j.unit),
             Row::Added { id, head, unit } => (id, *head, unit),
-            Row::Removed { id, .. } | Row::Invalid { id, .. } => {
+            Row::Removed { id, .. } | Row::LeftOut { id, .. } | Row::Invalid { id, .. } => {
                 left_out.push(id.as_str());
                 continue;
             }

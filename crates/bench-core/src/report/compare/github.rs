@@ -64,7 +64,7 @@ pub(super) fn render(cmp: &Comparison) -> Rendered {
                 range: None,
                 extra: Some("verdict: added (not in base)".to_owned()),
             }),
-            Row::Removed { id, .. } | Row::Invalid { id, .. } => no_head.push(id.as_str()),
+            Row::Removed { id, .. } | Row::LeftOut { id, .. } | Row::Invalid { id, .. } => no_head.push(id.as_str()),
         }
     }
     let mut notes = Vec::new();

@@ -101,6 +101,7 @@ pub(crate) enum KindJson {
     Judged,
     Added,
     Removed,
+    LeftOut,
     Invalid,
 }
 
@@ -248,6 +249,11 @@ impl BenchmarkJson {
                 unit: Some(unit.to_string()),
                 base: unseen(*base),
                 ..BenchmarkJson::bare(id, KindJson::Removed)
+            },
+            Row::LeftOut { id, base, unit } => BenchmarkJson {
+                unit: Some(unit.to_string()),
+                base: unseen(*base),
+                ..BenchmarkJson::bare(id, KindJson::LeftOut)
             },
             Row::Invalid { id, reason } => {
                 BenchmarkJson { reason: Some(reason.clone()), ..BenchmarkJson::bare(id, KindJson::Invalid) }

@@ -75,7 +75,7 @@ fn verdict_cell(row: &Row) -> String {
             _ => label(row).to_owned(),
         },
         Row::Invalid { reason, .. } => format!("⚠️ **invalid**: {}", text(reason)),
-        Row::Added { .. } | Row::Removed { .. } => label(row).to_owned(),
+        Row::Added { .. } | Row::Removed { .. } | Row::LeftOut { .. } => label(row).to_owned(),
     }
 }
 
@@ -100,7 +100,7 @@ fn cells(row: &Row, with_rounds: bool) -> Vec<String> {
         Row::Added { head, unit, .. } => {
             vec![none(), format::value(*head, unit), none(), verdict_cell(row), none(), none()]
         }
-        Row::Removed { base, unit, .. } => {
+        Row::Removed { base, unit, .. } | Row::LeftOut { base, unit, .. } => {
             vec![format::value(*base, unit), none(), none(), verdict_cell(row), none(), none()]
         }
         Row::Invalid { .. } => vec![none(), none(), none(), verdict_cell(row), none(), none()],

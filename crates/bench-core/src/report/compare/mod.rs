@@ -118,6 +118,7 @@ pub(crate) fn label(row: &Row) -> &'static str {
         Row::Judged(j) => j.verdict.as_str(),
         Row::Added { .. } => "added",
         Row::Removed { .. } => "removed",
+        Row::LeftOut { .. } => "left out",
         Row::Invalid { .. } => "invalid",
     }
 }
@@ -128,7 +129,7 @@ pub(crate) fn needs_attention(row: &Row) -> bool {
 }
 
 /// `(count, label)` for every row kind, in the order summaries list them.
-pub(crate) fn tally_parts(t: &Tally) -> [(usize, &'static str); 8] {
+pub(crate) fn tally_parts(t: &Tally) -> [(usize, &'static str); 9] {
     [
         (t.regressed, "regressed"),
         (t.improved, "improved"),
@@ -137,6 +138,7 @@ pub(crate) fn tally_parts(t: &Tally) -> [(usize, &'static str); 8] {
         (t.too_noisy, "too noisy"),
         (t.added, "added"),
         (t.removed, "removed"),
+        (t.left_out, "left out"),
         (t.invalid, "invalid"),
     ]
 }

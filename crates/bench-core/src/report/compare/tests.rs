@@ -234,6 +234,14 @@ fn json_parses_back_into_its_output_type() {
     for k in [KindJson::Judged, KindJson::Added, KindJson::Removed, KindJson::Invalid] {
         assert!(kinds.contains(&k), "{k:?}");
     }
+    // Stale heads are left out, not removed.
+    let mut left = self::suite();
+    let removed: Vec<String> =
+        left.rows.iter().filter(|r| matches!(r, Row::Removed { .. })).map(|r| r.id().to_owned()).collect();
+    left.leave_out(&removed);
+    let kinds: Vec<KindJson> = ComparisonJson::new(&left).benchmarks.iter().map(|b| b.kind).collect();
+    assert!(kinds.contains(&KindJson::LeftOut) && !kinds.contains(&KindJson::Removed), "{kinds:?}");
+    assert_eq!(left.tally().left_out, removed.len());
 }
 
 #[test]

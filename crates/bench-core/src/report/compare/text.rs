@@ -123,7 +123,7 @@ fn line(row: &Row) -> Line {
             Cell::left(NONE, None),
             Cell::left(NONE, None),
         ]),
-        Row::Removed { id, base, unit } => Line::Cells(vec![
+        Row::Removed { id, base, unit } | Row::LeftOut { id, base, unit } => Line::Cells(vec![
             Cell::left(id, None),
             Cell::right(format::value(*base, unit), None),
             Cell::right(NONE, None),
