@@ -9,6 +9,7 @@
 
 #![warn(missing_docs)]
 
+pub mod cluster;
 pub mod orchestrator;
 pub mod suite;
 pub mod wasm;

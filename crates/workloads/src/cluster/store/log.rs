@@ -1,0 +1,113 @@
+//! The Raft log, vote and committed log id of one node.
+
+use std::collections::BTreeMap;
+use std::fmt::Debug;
+use std::ops::RangeBounds;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use openraft::storage::{LogFlushed, RaftLogStorage};
+use openraft::{Entry, LogId, LogState, OptionalSend, RaftLogReader, StorageError, Vote};
+
+use super::super::{NodeId, TypeConfig};
+
+#[derive(Debug, Default)]
+struct LogData {
+    vote: Option<Vote<NodeId>>,
+    committed: Option<LogId<NodeId>>,
+    last_purged: Option<LogId<NodeId>>,
+    log: BTreeMap<u64, Entry<TypeConfig>>,
+}
+
+/// The log store: cheap to clone (clones share the log).
+#[derive(Debug, Clone, Default)]
+pub struct LogStore {
+    inner: Arc<Mutex<LogData>>,
+}
+
+impl LogStore {
+    fn lock(&self) -> MutexGuard<'_, LogData> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// `(index, term)` of every entry held, in index order (for the log-matching check).
+    pub fn entry_ids(&self) -> Vec<(u64, u64)> {
+        self.lock().log.values().map(|e| (e.log_id.index, e.log_id.leader_id.term)).collect()
+    }
+
+    /// Drops the last entry: the [`ForgetTailOnRestart`](super::StoreFault::ForgetTailOnRestart) bug.
+    pub(crate) fn forget_tail(&self) {
+        let mut d = self.lock();
+        d.log.pop_last();
+        d.committed = None;
+    }
+}
+
+impl RaftLogReader<TypeConfig> for LogStore {
+    async fn try_get_log_entries<RB: RangeBounds<u64> + Clone + Debug + OptionalSend>(
+        &mut self,
+        range: RB,
+    ) -> Result<Vec<Entry<TypeConfig>>, StorageError<NodeId>> {
+        Ok(self.lock().log.range(range).map(|(_, e)| e.clone()).collect())
+    }
+}
+
+impl RaftLogStorage<TypeConfig> for LogStore {
+    type LogReader = Self;
+
+    async fn get_log_state(&mut self) -> Result<LogState<TypeConfig>, StorageError<NodeId>> {
+        let d = self.lock();
+        let last = d.log.values().next_back().map(|e| e.log_id).or(d.last_purged);
+        Ok(LogState { last_purged_log_id: d.last_purged, last_log_id: last })
+    }
+
+    async fn get_log_reader(&mut self) -> Self::LogReader {
+        self.clone()
+    }
+
+    async fn save_vote(&mut self, vote: &Vote<NodeId>) -> Result<(), StorageError<NodeId>> {
+        self.lock().vote = Some(*vote);
+        Ok(())
+    }
+
+    async fn read_vote(&mut self) -> Result<Option<Vote<NodeId>>, StorageError<NodeId>> {
+        Ok(self.lock().vote)
+    }
+
+    async fn save_committed(&mut self, committed: Option<LogId<NodeId>>) -> Result<(), StorageError<NodeId>> {
+        self.lock().committed = committed;
+        Ok(())
+    }
+
+    async fn read_committed(&mut self) -> Result<Option<LogId<NodeId>>, StorageError<NodeId>> {
+        Ok(self.lock().committed)
+    }
+
+    async fn append<I>(&mut self, entries: I, callback: LogFlushed<TypeConfig>) -> Result<(), StorageError<NodeId>>
+    where
+        I: IntoIterator<Item = Entry<TypeConfig>> + OptionalSend,
+        I::IntoIter: OptionalSend,
+    {
+        {
+            let mut d = self.lock();
+            for e in entries {
+                d.log.insert(e.log_id.index, e);
+            }
+        }
+        // In memory, the write is durable once it is in the map.
+        callback.log_io_completed(Ok(()));
+        Ok(())
+    }
+
+    async fn truncate(&mut self, log_id: LogId<NodeId>) -> Result<(), StorageError<NodeId>> {
+        self.lock().log.split_off(&log_id.index);
+        Ok(())
+    }
+
+    async fn purge(&mut self, log_id: LogId<NodeId>) -> Result<(), StorageError<NodeId>> {
+        let mut d = self.lock();
+        d.last_purged = Some(log_id);
+        let kept = d.log.split_off(&(log_id.index + 1));
+        d.log = kept;
+        Ok(())
+    }
+}
