@@ -34,10 +34,48 @@ fn writes_replicate_to_every_node_in_process_and_over_tcp() {
 }
 
 #[test]
-fn one_fault_run() {
+fn every_scenario_survives_20_seeds_with_every_invariant_checked() {
     let t = Instant::now();
-    let o = faults::run(Scenario::LeaderCrash, 1, StoreFault::None).unwrap();
-    eprintln!("{o:?} in {:?}", t.elapsed());
-    let o2 = faults::run(Scenario::LeaderCrash, 1, StoreFault::None).unwrap();
-    assert_eq!(o.trace, o2.trace);
+    for s in Scenario::ALL {
+        let mut leader = Vec::new();
+        for seed in 0..20 {
+            let o = faults::run(s, seed, StoreFault::None).unwrap_or_else(|v| panic!("{v}"));
+            assert_eq!(o.lost, 0);
+            assert!(o.acked > 100, "{o:?}");
+            leader.push(o.to_leader_ms.unwrap_or(f64::NAN));
+        }
+        eprintln!("{}: to leader {leader:?}", s.as_str());
+    }
+    eprintln!("all scenarios x 20 seeds in {:?}", t.elapsed());
+}
+
+#[test]
+fn a_seed_replays_exactly_and_another_seed_differs() {
+    let a = faults::run(Scenario::MajorityPartition, 42, StoreFault::None).unwrap();
+    let b = faults::run(Scenario::MajorityPartition, 42, StoreFault::None).unwrap();
+    let c = faults::run(Scenario::MajorityPartition, 43, StoreFault::None).unwrap();
+    assert_eq!(a, b, "one seed, two different runs");
+    assert_ne!(a.trace, c.trace);
+}
+
+#[test]
+fn the_checker_catches_a_store_that_forgets_acknowledged_writes() {
+    let caught: Vec<String> = (0..20)
+        .filter_map(|seed| faults::run(Scenario::MajorityCrashRestart, seed, StoreFault::ForgetTailOnRestart).err())
+        .map(|v| v.to_string())
+        .collect();
+    assert!(!caught.is_empty(), "a store that forgets acknowledged entries went unnoticed in 20 seeds");
+    let first = &caught[0];
+    assert!(
+        first.contains("majority_crash_restart seed")
+            && first.contains("cargo bench --bench cluster_faults -- --scenario majority_crash_restart --seed"),
+        "{first}"
+    );
+    eprintln!("caught in {} of 20 seeds; first: {first}", caught.len());
+}
+
+#[test]
+fn unknown_scenarios_and_bad_counts_are_named() {
+    let e = "leader_crsh".parse::<Scenario>().unwrap_err();
+    assert!(e.contains("`leader_crsh`") && e.contains("leader_crash, follower_crash"), "{e}");
 }

@@ -52,7 +52,9 @@ impl FromStr for NetworkMode {
 #[derive(Debug, thiserror::Error)]
 pub enum ClusterError {
     /// Node count out of range.
-    #[error("cannot run a cluster of {0} nodes: use 1 to {MAX_NODES} (odd counts tolerate as many failures with fewer nodes)")]
+    #[error(
+        "cannot run a cluster of {0} nodes: use 1 to {MAX_NODES} (odd counts tolerate as many failures with fewer nodes)"
+    )]
     NodeCount(usize),
     /// Unknown network mode.
     #[error("unknown network mode `{0}`: use `inproc` or `tcp`")]
@@ -89,7 +91,7 @@ impl std::fmt::Debug for LocalCluster {
 
 /// A note for an even node count: it tolerates no more failures than one node fewer.
 pub fn even_count_note(n: usize) -> Option<String> {
-    (n > 1 && n % 2 == 0).then(|| {
+    (n > 1 && n.is_multiple_of(2)).then(|| {
         format!("{n} nodes tolerate {} failure(s), as {} nodes do: an odd count is cheaper", (n - 1) / 2, n - 1)
     })
 }

@@ -16,6 +16,8 @@ use crate::cluster::network::{NetStats, Reply, Request, Sim, Transport};
 
 /// Per-request timeout, simulated time.
 const TIMEOUT: Duration = Duration::from_millis(300);
+/// Pause after each acknowledged write.
+const PACE: Duration = Duration::from_millis(5);
 
 /// What the client saw.
 #[derive(Debug, Default)]
@@ -68,18 +70,29 @@ pub(super) async fn run_client(n: usize, log: Rc<RefCell<ClientLog>>, stop: Dura
             let r = tokio::time::timeout(TIMEOUT, net.call(target, &addr(target), Request::Write(cmd.clone()))).await;
             match r {
                 Ok(Ok(Reply::Write(Ok(_)))) => {
-                    let mut l = log.borrow_mut();
-                    l.acked.push((key.clone(), seq, now()));
-                    l.last_acked.insert(key.clone(), seq);
+                    {
+                        let mut l = log.borrow_mut();
+                        l.acked.push((key.clone(), seq, now()));
+                        l.last_acked.insert(key.clone(), seq);
+                    }
+                    // About 200 writes a second: enough to see every fault, few enough to
+                    // simulate quickly.
+                    tokio::time::sleep(PACE).await;
                     break;
                 }
                 Ok(Ok(Reply::Write(Err(RaftError::APIError(ClientWriteError::ForwardToLeader(f)))))) => {
+                    if std::env::var_os("NOISEGATE_FAULT_DEBUG").is_some() {
+                        eprintln!("{:?} client: node {target}: forward to {:?}", now(), f.leader_id);
+                    }
                     target = f.leader_id.unwrap_or_else(|| next(target));
                     if f.leader_id.is_none() {
                         tokio::time::sleep(Duration::from_millis(50)).await;
                     }
                 }
-                _ => {
+                other => {
+                    if std::env::var_os("NOISEGATE_FAULT_DEBUG").is_some() {
+                        eprintln!("{:?} client: node {target}: {other:?}", now());
+                    }
                     target = next(target);
                     tokio::time::sleep(Duration::from_millis(50)).await;
                 }
@@ -88,7 +101,7 @@ pub(super) async fn run_client(n: usize, log: Rc<RefCell<ClientLog>>, stop: Dura
             l.rejected += 1;
             l.retried += 1;
         }
-        if seq % 4 == 0 {
+        if seq.is_multiple_of(4) {
             let floor = log.borrow().last_acked.get(&key).copied().unwrap_or(0);
             let r = tokio::time::timeout(TIMEOUT, net.call(target, &addr(target), Request::Read(key.clone()))).await;
             if let Ok(Ok(Reply::Read(Ok(value)))) = r {

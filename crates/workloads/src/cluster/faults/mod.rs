@@ -2,8 +2,8 @@
 //!
 //! Each run is one turmoil simulation (simulated network and time, one thread) of a cluster
 //! whose nodes speak the framed protocol over simulated TCP, a client writing and reading
-//! through it, and one [`Scenario`]'s fault: injected at 2 s, healed at 5 s, the client stops
-//! at 8 s and every node is given 2 s to catch up. One seed fixes everything — turmoil's
+//! through it, and one [`Scenario`]'s fault: injected at 1 s, healed at 3 s, the client stops
+//! at 5 s and every node is given 1 s to catch up. One seed fixes everything — turmoil's
 //! latencies and scheduling, and Raft's election timeouts (through [`seed_thread`]) — so a
 //! seed replays exactly; [`Outcome::trace`] is a digest of every state change to prove it.
 //!
@@ -14,7 +14,10 @@
 //! Checked ([`check`]): at most one leader per term, log matching between every pair of live
 //! nodes, every acknowledged write in every node's state machine after healing, and every
 //! linearizable read at least as new as the last write acknowledged before it began. A
-//! violation ends the run with the seed and the command that replays it.
+//! violation ends the run with the seed and the command that replays it. Entries are compared by
+//! content, not only by index and term, so a store that loses an acknowledged entry and reuses
+//! its slot is caught (see [`StoreFault`]). `NOISEGATE_FAULT_DEBUG=1` prints every node's state
+//! change and every refused client request.
 //!
 //! [`seed_thread`]: super::runtime::seed_thread
 
@@ -33,19 +36,21 @@ pub use check::Violation;
 
 use super::network::{NetStats, Sim, serve_sim};
 use super::node::{self, NodeHandle};
-use super::runtime::seed_thread;
+use super::runtime::{SeededRuntime, seed_thread};
 use super::store::{LogStore, StateMachineStore, StoreFault};
 use super::{Node, NodeId};
 use check::Checker;
 use client::{ClientLog, run_client};
+use openraft::AsyncRuntime;
+use rand::Rng;
 
 /// The port every simulated node listens on.
 const PORT: u16 = 7000;
 /// When the fault starts, is healed, and when the client stops (simulated time).
-const FAULT_AT: Duration = Duration::from_secs(2);
-const HEAL_AT: Duration = Duration::from_secs(5);
-const CLIENT_STOPS: Duration = Duration::from_secs(8);
-const SETTLE: Duration = Duration::from_secs(2);
+const FAULT_AT: Duration = Duration::from_secs(1);
+const HEAL_AT: Duration = Duration::from_secs(3);
+const CLIENT_STOPS: Duration = Duration::from_secs(5);
+const SETTLE: Duration = Duration::from_secs(1);
 
 /// A fault to inject.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -125,7 +130,8 @@ pub struct Outcome {
     pub scenario: Scenario,
     /// The seed.
     pub seed: u64,
-    /// From the fault until a live node is leader and known as such by a majority, ms.
+    /// From the fault until a leader of a later term is followed by a majority, ms; 0 when the
+    /// old leader kept leading; `None` if no leader emerged.
     pub to_leader_ms: Option<f64>,
     /// From the fault until the first write acknowledged after it, ms.
     pub to_commit_ms: Option<f64>,
@@ -175,7 +181,8 @@ pub fn run(scenario: Scenario, seed: u64, fault: StoreFault) -> Result<Outcome, 
         .build();
     let config = node::config(Duration::from_millis(50));
     let stats = Arc::new(NetStats::default());
-    let members: BTreeMap<NodeId, Node> = (1..=n as NodeId).map(|id| (id, Node::new(format!("{}:{PORT}", host(id))))).collect();
+    let members: BTreeMap<NodeId, Node> =
+        (1..=n as NodeId).map(|id| (id, Node::new(format!("{}:{PORT}", host(id))))).collect();
     let slots: Vec<Slot> = (0..n).map(|_| Slot::default()).collect();
     for (i, slot) in slots.iter().enumerate() {
         let id = i as NodeId + 1;
@@ -188,6 +195,12 @@ pub fn run(scenario: Scenario, seed: u64, fault: StoreFault) -> Result<Outcome, 
                     slot.log.forget_tail();
                     slot.state.forget_all();
                 }
+                // openraft draws each node's election timeout once and checks it on a 75 ms
+                // tick counted from the node's start: nodes started in the same instant with
+                // timeouts in the same tick would split their votes in every term. Real nodes
+                // never start in the same microsecond; simulated ones get a seeded offset.
+                let offset = SeededRuntime::thread_rng().gen_range(0..75);
+                tokio::time::sleep(Duration::from_millis(offset)).await;
                 let listener = turmoil::net::TcpListener::bind(("0.0.0.0", PORT)).await?;
                 let h = NodeHandle::start(id, config, Sim::new(stats), slot.log.clone(), slot.state.clone()).await?;
                 *slot.handle.lock().unwrap_or_else(|p| p.into_inner()) = Some(h.clone());
@@ -208,7 +221,6 @@ pub fn run(scenario: Scenario, seed: u64, fault: StoreFault) -> Result<Outcome, 
     let mut restarted = false;
     loop {
         let now = sim.elapsed();
-        let live: Vec<bool> = (1..=n as NodeId).map(|id| sim.is_host_running(host(id))).collect();
         if fault_leader.is_none() && now >= FAULT_AT {
             let leader = checker.leader().unwrap_or(1);
             fault_leader = Some(leader);
@@ -226,9 +238,22 @@ pub fn run(scenario: Scenario, seed: u64, fault: StoreFault) -> Result<Outcome, 
                 heal(&mut sim, scenario, leader, n);
             }
         }
+        let live: Vec<bool> = (1..=n as NodeId).map(|id| sim.is_host_running(host(id))).collect();
+        for (slot, running) in slots.iter().zip(&live) {
+            // A crashed node's old handle must not speak for the node after its restart.
+            if !running {
+                *slot.handle.lock().unwrap_or_else(|p| p.into_inner()) = None;
+            }
+        }
         let slots_now: Vec<Option<NodeHandle>> =
             slots.iter().map(|s| s.handle.lock().unwrap_or_else(|p| p.into_inner()).clone()).collect();
-        checker.step(now, &slots_now, &slots.iter().map(|s| s.log.clone()).collect::<Vec<_>>(), &live, &log.borrow())?;
+        checker.step(
+            now,
+            &slots_now,
+            &slots.iter().map(|s| s.log.clone()).collect::<Vec<_>>(),
+            &live,
+            &log.borrow(),
+        )?;
         match sim.step() {
             Ok(true) => break,
             Ok(false) => {}
@@ -236,13 +261,15 @@ pub fn run(scenario: Scenario, seed: u64, fault: StoreFault) -> Result<Outcome, 
         }
     }
     let states: Vec<StateMachineStore> = slots.iter().map(|s| s.state.clone()).collect();
-    let lost = checker.finish(&states, &log.borrow())?;
+    let logs: Vec<LogStore> = slots.iter().map(|s| s.log.clone()).collect();
+    let lost = checker.finish(&logs, &states, &log.borrow())?;
     let l = log.borrow();
+    let to_commit_ms = l.first_ack_after(FAULT_AT).map(|t| (t - FAULT_AT).as_secs_f64() * 1e3);
     Ok(Outcome {
         scenario,
         seed,
-        to_leader_ms: checker.to_leader_ms(),
-        to_commit_ms: l.first_ack_after(FAULT_AT).map(|t| (t - FAULT_AT).as_secs_f64() * 1e3),
+        to_leader_ms: checker.to_leader_ms(to_commit_ms.is_some()),
+        to_commit_ms,
         acked: l.acked.len() as u64,
         rejected: l.rejected,
         retried: l.retried,

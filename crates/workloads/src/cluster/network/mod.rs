@@ -24,8 +24,8 @@ use openraft::error::{
 };
 use openraft::network::RPCOption;
 use openraft::raft::{
-    AppendEntriesRequest, AppendEntriesResponse, ClientWriteResponse, InstallSnapshotRequest,
-    InstallSnapshotResponse, VoteRequest, VoteResponse,
+    AppendEntriesRequest, AppendEntriesResponse, ClientWriteResponse, InstallSnapshotRequest, InstallSnapshotResponse,
+    VoteRequest, VoteResponse,
 };
 use openraft::{RaftNetwork, RaftNetworkFactory};
 use serde::{Deserialize, Serialize};
@@ -119,7 +119,12 @@ impl NetStats {
 /// Carries a [`Request`] to a node and brings back its [`Reply`].
 pub trait Transport: Clone + Send + Sync + 'static {
     /// Sends `req` to node `target` at `addr` and waits for the answer.
-    fn call(&self, target: NodeId, addr: &str, req: Request) -> impl Future<Output = Result<Reply, TransportError>> + Send;
+    fn call(
+        &self,
+        target: NodeId,
+        addr: &str,
+        req: Request,
+    ) -> impl Future<Output = Result<Reply, TransportError>> + Send;
     /// The counters this transport adds to.
     fn stats(&self) -> &Arc<NetStats>;
 }

@@ -15,7 +15,15 @@ struct LogData {
     vote: Option<Vote<NodeId>>,
     committed: Option<LogId<NodeId>>,
     last_purged: Option<LogId<NodeId>>,
-    log: BTreeMap<u64, Entry<TypeConfig>>,
+    /// Each entry with a digest of its encoding (for the fault suite's log-matching check).
+    log: BTreeMap<u64, (Entry<TypeConfig>, u64)>,
+}
+
+fn digest(e: &Entry<TypeConfig>) -> u64 {
+    use std::hash::{DefaultHasher, Hash, Hasher};
+    let mut h = DefaultHasher::new();
+    bincode::serialize(&e.payload).unwrap_or_default().hash(&mut h);
+    h.finish()
 }
 
 /// The log store: cheap to clone (clones share the log).
@@ -29,9 +37,22 @@ impl LogStore {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// `(index, term)` of every entry held, in index order (for the log-matching check).
-    pub fn entry_ids(&self) -> Vec<(u64, u64)> {
-        self.lock().log.values().map(|e| (e.log_id.index, e.log_id.leader_id.term)).collect()
+    /// `(index, term, content digest)` of every entry held, in index order (for the
+    /// log-matching check).
+    pub fn entry_ids(&self) -> Vec<(u64, u64, u64)> {
+        self.lock().log.values().map(|(e, d)| (e.log_id.index, e.log_id.leader_id.term, *d)).collect()
+    }
+
+    /// The commands of the entries up to `index`, in order.
+    pub fn commands_upto(&self, index: u64) -> Vec<super::super::Command> {
+        self.lock()
+            .log
+            .range(..=index)
+            .filter_map(|(_, (e, _))| match &e.payload {
+                openraft::EntryPayload::Normal(c) => Some(c.clone()),
+                _ => None,
+            })
+            .collect()
     }
 
     /// Drops the last entry: the [`ForgetTailOnRestart`](super::StoreFault::ForgetTailOnRestart) bug.
@@ -47,7 +68,7 @@ impl RaftLogReader<TypeConfig> for LogStore {
         &mut self,
         range: RB,
     ) -> Result<Vec<Entry<TypeConfig>>, StorageError<NodeId>> {
-        Ok(self.lock().log.range(range).map(|(_, e)| e.clone()).collect())
+        Ok(self.lock().log.range(range).map(|(_, (e, _))| e.clone()).collect())
     }
 }
 
@@ -56,7 +77,7 @@ impl RaftLogStorage<TypeConfig> for LogStore {
 
     async fn get_log_state(&mut self) -> Result<LogState<TypeConfig>, StorageError<NodeId>> {
         let d = self.lock();
-        let last = d.log.values().next_back().map(|e| e.log_id).or(d.last_purged);
+        let last = d.log.values().next_back().map(|(e, _)| e.log_id).or(d.last_purged);
         Ok(LogState { last_purged_log_id: d.last_purged, last_log_id: last })
     }
 
@@ -90,7 +111,8 @@ impl RaftLogStorage<TypeConfig> for LogStore {
         {
             let mut d = self.lock();
             for e in entries {
-                d.log.insert(e.log_id.index, e);
+                let dg = digest(&e);
+                d.log.insert(e.log_id.index, (e, dg));
             }
         }
         // In memory, the write is durable once it is in the map.

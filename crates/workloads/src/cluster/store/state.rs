@@ -11,7 +11,7 @@ use openraft::{
 use serde::{Deserialize, Serialize};
 
 use super::super::command::{KvState, Response};
-use super::super::{NodeId, Node, TypeConfig};
+use super::super::{Node, NodeId, TypeConfig};
 
 /// What a snapshot holds: the applied position, the membership and the data.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
