@@ -23,6 +23,7 @@
 
 mod check;
 mod client;
+mod report;
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -33,6 +34,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 pub use check::Violation;
+pub use report::{ScenarioSummary, Spread};
 
 use super::network::{NetStats, Sim, serve_sim};
 use super::node::{self, NodeHandle};
@@ -71,7 +73,8 @@ pub enum Scenario {
     MajorityPartition,
     /// 100 ms added to every message between the leader and one follower.
     SlowLink,
-    /// The link between the leader and one follower fails at random (10 % of the time).
+    /// The link between the leader and one follower drops every message in random spells: each
+    /// 50 ms it is down with probability 0.3 (seeded).
     LossyLink,
     /// The leader is cut off from its peers while the client keeps writing to it.
     IsolatedLeader,
@@ -233,6 +236,9 @@ pub fn run(scenario: Scenario, seed: u64, fault: StoreFault) -> Result<Outcome, 
                 restarted = true;
                 restart_crashed(&mut sim, n);
             }
+            if scenario == Scenario::LossyLink && !healed && now.as_millis() % 50 == 0 {
+                lossy_spell(&mut sim, leader, n);
+            }
             if !healed && now >= HEAL_AT {
                 healed = true;
                 heal(&mut sim, scenario, leader, n);
@@ -309,12 +315,23 @@ fn inject(sim: &mut turmoil::Sim<'_>, scenario: Scenario, leader: NodeId, n: usi
             }
         }
         Scenario::SlowLink => sim.set_link_latency(host(leader), host(f), Duration::from_millis(100)),
-        Scenario::LossyLink => sim.set_link_fail_rate(host(leader), host(f), 0.1),
+        // Spells of loss are drawn in the run loop (`lossy_spell`).
+        Scenario::LossyLink => {}
         Scenario::IsolatedLeader => {
             for o in others(n, &[leader]) {
                 sim.partition(host(leader), o);
             }
         }
+    }
+}
+
+/// One 50 ms spell of the lossy link: down with probability 0.3.
+fn lossy_spell(sim: &mut turmoil::Sim<'_>, leader: NodeId, n: usize) {
+    let f = follower_of(leader, n);
+    if SeededRuntime::thread_rng().gen_bool(0.3) {
+        sim.partition(host(leader), host(f));
+    } else {
+        sim.repair(host(leader), host(f));
     }
 }
 
@@ -347,7 +364,7 @@ fn heal(sim: &mut turmoil::Sim<'_>, scenario: Scenario, leader: NodeId, n: usize
             }
         }
         Scenario::SlowLink => sim.set_link_latency(host(leader), host(f), Duration::from_millis(1)),
-        Scenario::LossyLink => sim.set_link_fail_rate(host(leader), host(f), 0.0),
+        Scenario::LossyLink => sim.repair(host(leader), host(f)),
         _ => {}
     }
 }
