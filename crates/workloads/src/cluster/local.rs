@@ -113,7 +113,13 @@ impl LocalCluster {
             NetworkMode::InProc => {
                 let transport = InProc::with_stats(stats.clone());
                 for &id in &ids {
-                    let h = start_one(id, config.clone(), transport.clone()).await?;
+                    let h = match start_one(id, config.clone(), transport.clone()).await {
+                        Ok(h) => h,
+                        Err(e) => {
+                            stop_all(&nodes, &servers).await;
+                            return Err(e);
+                        }
+                    };
                     transport.register(h.clone());
                     members.insert(id, Node::new(format!("inproc:{id}")));
                     nodes.push(h);
@@ -131,16 +137,31 @@ impl LocalCluster {
                 }
                 let transport = Tcp::new(stats.clone());
                 for (&id, l) in ids.iter().zip(listeners) {
-                    let h = start_one(id, config.clone(), transport.clone()).await?;
+                    let h = match start_one(id, config.clone(), transport.clone()).await {
+                        Ok(h) => h,
+                        Err(e) => {
+                            stop_all(&nodes, &servers).await;
+                            return Err(e);
+                        }
+                    };
                     servers.push(tokio::spawn(serve_tcp(l, h.clone())));
                     nodes.push(h);
                 }
             }
         }
         let cluster = LocalCluster { nodes, stats, servers, mode };
-        cluster.nodes[0].initialize(members).await.map_err(ClusterError::Raft)?;
-        cluster.leader(Duration::from_secs(10)).await?;
-        Ok(cluster)
+        let ready = async {
+            cluster.nodes[0].initialize(members).await.map_err(ClusterError::Raft)?;
+            cluster.leader(Duration::from_secs(10)).await.map(|_| ())
+        };
+        match ready.await {
+            Ok(()) => Ok(cluster),
+            Err(e) => {
+                // Nothing of a failed start is left running: no node task, no listening socket.
+                cluster.shutdown().await;
+                Err(e)
+            }
+        }
     }
 
     /// The nodes, in id order.
@@ -188,12 +209,17 @@ impl LocalCluster {
 
     /// Stops every node and server.
     pub async fn shutdown(self) {
-        for s in &self.servers {
-            s.abort();
-        }
-        for n in &self.nodes {
-            let _ = n.raft.shutdown().await;
-        }
+        stop_all(&self.nodes, &self.servers).await;
+    }
+}
+
+/// Stops nodes and their servers (also what a failed start had started).
+async fn stop_all(nodes: &[NodeHandle], servers: &[tokio::task::JoinHandle<()>]) {
+    for s in servers {
+        s.abort();
+    }
+    for n in nodes {
+        let _ = n.raft.shutdown().await;
     }
 }
 
