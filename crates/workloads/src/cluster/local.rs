@@ -111,7 +111,7 @@ impl LocalCluster {
         let mut members = BTreeMap::new();
         match mode {
             NetworkMode::InProc => {
-                let transport = InProc::with_stats(stats.clone());
+                let transport = InProc::<NodeHandle>::with_stats(stats.clone());
                 for &id in &ids {
                     let h = match start_one(id, config.clone(), transport.clone()).await {
                         Ok(h) => h,
@@ -120,7 +120,7 @@ impl LocalCluster {
                             return Err(e);
                         }
                     };
-                    transport.register(h.clone());
+                    transport.register(id, h.clone());
                     members.insert(id, Node::new(format!("inproc:{id}")));
                     nodes.push(h);
                 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use openraft::Config;
 
-use super::network::{Network, ReadResult, Transport};
+use super::network::{Handler, Network, ReadResult, Reply, Request, Transport};
 use super::store::{LogStore, StateMachineStore};
 use super::{Node, NodeId, Raft};
 
@@ -69,5 +69,17 @@ impl NodeHandle {
     pub async fn read(&self, key: &str) -> ReadResult {
         self.raft.ensure_linearizable().await?;
         Ok(self.state.get(key))
+    }
+}
+
+impl Handler for NodeHandle {
+    async fn handle(&self, req: Request) -> Reply {
+        match req {
+            Request::AppendEntries(r) => Reply::AppendEntries(self.raft.append_entries(r).await),
+            Request::Vote(r) => Reply::Vote(self.raft.vote(r).await),
+            Request::InstallSnapshot(r) => Reply::InstallSnapshot(self.raft.install_snapshot(r).await),
+            Request::Write(c) => Reply::Write(self.raft.client_write(c).await),
+            Request::Read(key) => Reply::Read(self.read(&key).await),
+        }
     }
 }

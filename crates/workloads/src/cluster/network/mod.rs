@@ -36,7 +36,6 @@ pub use sim::{Sim, TurmoilDial, serve_sim};
 pub use tcp::{Dial, Framed, Tcp, TokioDial, serve_tcp};
 
 use super::command::Command;
-use super::node::NodeHandle;
 use super::{Node, NodeId, TypeConfig};
 
 /// A message to a node: Raft's three RPCs, and a client's write or linearizable read.
@@ -74,15 +73,11 @@ pub enum Reply {
     Read(ReadResult),
 }
 
-/// Answers `req` on `node`.
-pub async fn serve(node: &NodeHandle, req: Request) -> Reply {
-    match req {
-        Request::AppendEntries(r) => Reply::AppendEntries(node.raft.append_entries(r).await),
-        Request::Vote(r) => Reply::Vote(node.raft.vote(r).await),
-        Request::InstallSnapshot(r) => Reply::InstallSnapshot(node.raft.install_snapshot(r).await),
-        Request::Write(c) => Reply::Write(node.raft.client_write(c).await),
-        Request::Read(key) => Reply::Read(node.read(&key).await),
-    }
+/// What answers requests at a node (the node itself: see `NodeHandle`). A trait, so that the
+/// transports stay below the node that uses them.
+pub trait Handler: Clone + Send + Sync + 'static {
+    /// Answers `req`.
+    fn handle(&self, req: Request) -> impl Future<Output = Reply> + Send;
 }
 
 /// Why a message did not get an answer.

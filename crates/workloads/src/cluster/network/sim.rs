@@ -1,7 +1,7 @@
 //! The framed transport over turmoil's simulated TCP: the fault suite's network.
 
+use super::Handler;
 use super::tcp::{Dial, Framed, serve_connection};
-use crate::cluster::node::NodeHandle;
 
 /// Dials turmoil's simulated sockets (inside a turmoil host or client only).
 #[derive(Debug)]
@@ -19,7 +19,7 @@ impl Dial for TurmoilDial {
 pub type Sim = Framed<TurmoilDial>;
 
 /// Accepts simulated connections and serves `node` on each.
-pub async fn serve_sim(listener: turmoil::net::TcpListener, node: NodeHandle) {
+pub async fn serve_sim<H: Handler>(listener: turmoil::net::TcpListener, node: H) {
     while let Ok((stream, _)) = listener.accept().await {
         tokio::spawn(serve_connection(stream, node.clone()));
     }

@@ -9,9 +9,8 @@ use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncRead, AsyncWrite};
 
 use super::frame::{self, FrameError};
-use super::{NetStats, Reply, Request, Transport, TransportError, serve};
+use super::{Handler, NetStats, Reply, Request, Transport, TransportError};
 use crate::cluster::NodeId;
-use crate::cluster::node::NodeHandle;
 
 /// How a framed transport opens a connection.
 pub trait Dial: Send + Sync + 'static {
@@ -101,9 +100,9 @@ impl<D: Dial> Transport for Framed<D> {
 }
 
 /// Answers framed requests on one connection until it closes.
-pub(crate) async fn serve_connection<S: AsyncRead + AsyncWrite + Unpin>(mut stream: S, node: NodeHandle) {
+pub(crate) async fn serve_connection<S: AsyncRead + AsyncWrite + Unpin, H: Handler>(mut stream: S, node: H) {
     while let Ok((req, _)) = frame::read::<_, Request>(&mut stream).await {
-        let reply = serve(&node, req).await;
+        let reply = node.handle(req).await;
         if frame::write(&mut stream, &reply).await.is_err() {
             break;
         }
@@ -111,7 +110,7 @@ pub(crate) async fn serve_connection<S: AsyncRead + AsyncWrite + Unpin>(mut stre
 }
 
 /// Accepts connections on `listener` and serves `node` on each, until the task is aborted.
-pub async fn serve_tcp(listener: tokio::net::TcpListener, node: NodeHandle) {
+pub async fn serve_tcp<H: Handler>(listener: tokio::net::TcpListener, node: H) {
     while let Ok((stream, _)) = listener.accept().await {
         let _ = stream.set_nodelay(true);
         tokio::spawn(serve_connection(stream, node.clone()));
