@@ -64,7 +64,7 @@ pub(super) fn parse(text: &str, path: &Path) -> Result<Targets, ConfigError> {
     for (set_name, set_value) in targets {
         let set_key = format!("targets.{set_name}");
         let set_table = as_table(set_value, &set_key, &invalid)?;
-        let mut set = TargetSet { name: set_name.clone(), source: None, bounds: Vec::new() };
+        let mut set = TargetSet { name: set_name.clone(), source: None, bounds: Vec::new(), applies_to: Vec::new() };
         for (key, value) in set_table {
             let full = format!("{set_key}.{key}");
             if key == "source" {
@@ -75,6 +75,24 @@ pub(super) fn parse(text: &str, path: &Path) -> Result<Targets, ConfigError> {
                     ));
                 };
                 set.source = Some(s.clone());
+                continue;
+            }
+            if key == "applies_to" {
+                let prefixes = match value {
+                    Value::Array(items) => {
+                        items.iter().map(|v| v.as_str().map(str::to_owned)).collect::<Option<Vec<_>>>()
+                    }
+                    _ => None,
+                };
+                set.applies_to = prefixes.filter(|p| !p.is_empty()).ok_or_else(|| {
+                    invalid(
+                        full,
+                        format!(
+                            "expected a non-empty list of scenario-id prefixes, e.g. `applies_to = [\"consensus/\"]`, found {}",
+                            describe(value)
+                        ),
+                    )
+                })?;
                 continue;
             }
             let metric: Metric = key

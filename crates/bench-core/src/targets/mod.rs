@@ -66,6 +66,17 @@ pub struct TargetSet {
     pub source: Option<String>,
     /// Bounds in file order.
     pub bounds: Vec<Bound>,
+    /// Scenario-id prefixes the set grades (`applies_to = ["consensus/"]`); empty = every run.
+    /// A set for one workload must not grade the others (a cluster's write rate is no target
+    /// for an orchestrator).
+    pub applies_to: Vec<String>,
+}
+
+impl TargetSet {
+    /// Whether this set grades the run named `name`.
+    pub fn applies_to(&self, name: &str) -> bool {
+        self.applies_to.is_empty() || self.applies_to.iter().any(|p| name.starts_with(p.as_str()))
+    }
 }
 
 /// Every target set of a configuration.
@@ -223,7 +234,7 @@ impl Targets {
         let graded: Vec<GradedMetric> = self
             .sets
             .iter()
-            .filter(|s| include(&s.name))
+            .filter(|s| include(&s.name) && s.applies_to(&metrics.name))
             .flat_map(|s| {
                 s.bounds.iter().map(|b| {
                     let value = metrics.value(b.metric);

@@ -80,7 +80,10 @@ fn verdict_is_the_worst_measured_grade() {
 fn defaults_carry_the_seed_tables() {
     let t = Targets::defaults();
     let names: Vec<_> = t.sets.iter().map(|s| s.name.as_str()).collect();
-    assert_eq!(names, ["caxton", "orchestrator", "mezan", "ollama"]);
+    assert_eq!(
+        names,
+        ["caxton", "orchestrator", "mezan", "ollama", "consensus", "consensus_1n", "consensus_3n", "consensus_5n"]
+    );
     let find = |set: &str, m: Metric| {
         *t.sets.iter().find(|s| s.name == set).unwrap().bounds.iter().find(|b| b.metric == m).unwrap()
     };
@@ -88,6 +91,11 @@ fn defaults_carry_the_seed_tables() {
     assert_eq!(find("caxton", Metric::RecoveryTimeS), bound(Metric::RecoveryTimeS, 30.0, Some(120.0), Some(300.0)));
     assert_eq!(find("mezan", Metric::ErrorRatePercent), bound(Metric::ErrorRatePercent, 1.0, None, Some(5.0)));
     assert_eq!(find("ollama", Metric::MemoryPeakMb), bound(Metric::MemoryPeakMb, 2048.0, None, None));
+    assert_eq!(find("consensus", Metric::LatencyP95Ms), bound(Metric::LatencyP95Ms, 120.8, Some(200.0), Some(1000.0)));
+    assert_eq!(
+        find("consensus_3n", Metric::RequestsPerSecond),
+        bound(Metric::RequestsPerSecond, 630.0, Some(250.0), None)
+    );
     assert_eq!(t.sets[0].bounds.len(), 7);
     // noisegate's own orchestrator goals: 4 KiB per idle agent, 3 µs spawn, 100 µs p99.
     assert_eq!(find("orchestrator", Metric::MemoryPerAgentMb).target, 4.0 / 1024.0);
@@ -161,6 +169,12 @@ fn config_errors_name_file_key_and_fix() {
         ),
         ("[targets.a]\nlatency_p50_ms = 5", &["targets.a.latency_p50_ms", "expected a table, found the integer 5"]),
         ("[targets.a]\nsource = 1", &["targets.a.source", "expected a string"]),
+        (
+            "[targets.a]\napplies_to = \"consensus/\"",
+            &["targets.a.applies_to", "non-empty list of scenario-id prefixes"],
+        ),
+        ("[targets.a]\napplies_to = []", &["targets.a.applies_to", "non-empty list"]),
+        ("[targets.a]\nlatency_p50_ms = { target = -1 }", &["targets.a.latency_p50_ms.target", "-1", "never negative"]),
         ("targets = 3", &["`targets`", "expected a table"]),
         ("[gaet]\nx = 1", &["`gaet`", "unknown section"]),
         ("[targets.a\n", &["cfg/noisegate.toml", "not valid TOML"]),
@@ -198,4 +212,19 @@ fn explicit_missing_file_is_an_error_and_discovery_falls_back() {
     let found = Targets::discover(&nested).unwrap();
     assert_eq!(found.sets[0].name, "mine");
     assert_eq!(found.origin, Some(dir.path().join(CONFIG_FILE)));
+}
+
+#[test]
+fn a_set_for_one_workload_grades_only_its_runs() {
+    let t = Targets::from_toml_str(
+        "[targets.all]\nlatency_p99_ms = { target = 10 }\n[targets.raft]\napplies_to = [\"consensus/\"]\nrequests_per_second = { target = 1000 }\n",
+        Path::new("noisegate.toml"),
+    )
+    .unwrap();
+    let sets = |name: &str| -> Vec<String> {
+        let m = SystemMetrics::new(name, crate::run_context!(std::time::Duration::ZERO, std::time::Duration::ZERO));
+        t.evaluate(&m).graded.into_iter().map(|g| g.set).collect()
+    };
+    assert_eq!(sets("consensus/inproc/3n/open_loop_50pct"), ["all", "raft"]);
+    assert_eq!(sets("load/sustained"), ["all"]);
 }

@@ -3,6 +3,8 @@
 
 use std::collections::BTreeMap;
 
+use rustc_hash::FxHashMap;
+
 use serde::{Deserialize, Serialize};
 
 use super::NodeId;
@@ -61,8 +63,8 @@ pub enum Response {
 /// The replicated data: keys and models.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KvState {
-    /// Key → value.
-    pub kv: BTreeMap<String, Vec<u8>>,
+    /// Key → value (hashed: point reads and writes are all the cluster does with keys).
+    pub kv: FxHashMap<String, Vec<u8>>,
     /// Model name → entry.
     pub models: BTreeMap<String, ModelEntry>,
 }

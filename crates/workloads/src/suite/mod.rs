@@ -3,7 +3,9 @@
 //! memory), [`wasm`] (WASM agent hosts against native code, and the load scenarios against WASM
 //! agents), and [`load`] (open-loop load scenarios against any agent system). This module holds
 //! what they share: the runtime, [`RunOptions`] and the message builders.
+//! The consensus suite is [`cluster`]: the Raft cluster's writes, reads and commit latency.
 
+pub mod cluster;
 pub mod load;
 pub mod orchestrator;
 pub mod wasm;

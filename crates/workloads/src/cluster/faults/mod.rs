@@ -164,7 +164,7 @@ fn host(id: NodeId) -> String {
 }
 
 /// One node's durable state and its current incarnation, shared with the checker.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 struct Slot {
     log: LogStore,
     state: StateMachineStore,
@@ -186,7 +186,14 @@ pub fn run(scenario: Scenario, seed: u64, fault: StoreFault) -> Result<Outcome, 
     let stats = Arc::new(NetStats::default());
     let members: BTreeMap<NodeId, Node> =
         (1..=n as NodeId).map(|id| (id, Node::new(format!("{}:{PORT}", host(id))))).collect();
-    let slots: Vec<Slot> = (0..n).map(|_| Slot::default()).collect();
+    let slots: Vec<Slot> = (0..n)
+        .map(|_| Slot {
+            log: LogStore::with_digests(),
+            state: StateMachineStore::default(),
+            handle: Arc::default(),
+            starts: Arc::default(),
+        })
+        .collect();
     for (i, slot) in slots.iter().enumerate() {
         let id = i as NodeId + 1;
         let (slot, config, stats, members) = (slot.clone(), config.clone(), stats.clone(), members.clone());

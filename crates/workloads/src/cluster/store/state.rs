@@ -68,19 +68,23 @@ fn snapshot_error(e: &(impl std::error::Error + 'static)) -> StorageError<NodeId
 
 impl RaftSnapshotBuilder<TypeConfig> for StateMachineStore {
     async fn build_snapshot(&mut self) -> Result<Snapshot<TypeConfig>, StorageError<NodeId>> {
-        let mut d = self.lock();
-        let bytes = serde_json::to_vec(&d.applied).map_err(|e| snapshot_error(&e))?;
-        d.snapshots_built += 1;
-        let snapshot_id = match d.applied.last_applied {
-            Some(l) => format!("{}-{}-{}", l.leader_id, l.index, d.snapshots_built),
-            None => format!("--{}", d.snapshots_built),
+        // Copied under the lock, encoded outside it: applying goes on meanwhile.
+        let (applied, built) = {
+            let mut d = self.lock();
+            d.snapshots_built += 1;
+            (d.applied.clone(), d.snapshots_built)
+        };
+        let bytes = bincode::serialize(&applied).map_err(|e| snapshot_error(&e))?;
+        let snapshot_id = match applied.last_applied {
+            Some(l) => format!("{}-{}-{built}", l.leader_id, l.index),
+            None => format!("--{built}"),
         };
         let meta = SnapshotMeta {
-            last_log_id: d.applied.last_applied,
-            last_membership: d.applied.membership.clone(),
+            last_log_id: applied.last_applied,
+            last_membership: applied.membership.clone(),
             snapshot_id,
         };
-        d.snapshot = Some((meta.clone(), bytes.clone()));
+        self.lock().snapshot = Some((meta.clone(), bytes.clone()));
         Ok(Snapshot { meta, snapshot: Box::new(Cursor::new(bytes)) })
     }
 }
@@ -130,7 +134,7 @@ impl RaftStateMachine<TypeConfig> for StateMachineStore {
         snapshot: Box<Cursor<Vec<u8>>>,
     ) -> Result<(), StorageError<NodeId>> {
         let bytes = snapshot.into_inner();
-        let applied: Applied = serde_json::from_slice(&bytes)
+        let applied: Applied = bincode::deserialize(&bytes)
             .map_err(|e| StorageError::from(StorageIOError::read_snapshot(Some(meta.signature()), &e)))?;
         let mut d = self.lock();
         d.applied = applied;
