@@ -20,6 +20,9 @@
 //!   (`suite/cluster/reference.rs`: empty requests, a store that keeps nothing, direct calls between nodes),
 //!   3 nodes, 64 clients: what openraft itself costs, the floor our store, commands and
 //!   transport add to.
+//! - `consensus_reference/openraft_memstore/3n_64c` — openraft's example store
+//!   (`openraft-memstore` 0.9.25 ported to the v2 storage API in `memstore.rs`: JSON log
+//!   entries, client status updates) over the same direct-call network, 3 nodes, 64 clients.
 //!
 //! Method: each case's cluster is started once, outside the timed loop — when criterion first
 //! runs the case, so a filtered-out case starts nothing — and shut down after it. Clients are
@@ -36,6 +39,7 @@
 //! After criterion, [`open_loop`] measures the maximum write rate and the commit latency at
 //! 50 % and 90 % of it, and writes graded `SystemMetrics` (see that module).
 
+mod memstore;
 mod open_loop;
 mod reference;
 
@@ -55,6 +59,7 @@ pub use open_loop::{ConsensusRun, open_loop};
 
 use crate::cluster::{ClusterError, Command, KvState, LocalCluster, NetworkMode, NodeHandle};
 use crate::suite::RunOptions;
+use memstore::MemstoreBench;
 use reference::OpenraftBench;
 
 /// Bytes of each written value (the latency suite's payload size).
@@ -209,6 +214,12 @@ impl Op for OpenraftBench {
     }
 }
 
+impl Op for MemstoreBench {
+    async fn run(&self, client: u64, seq: u64) {
+        self.write(client, seq).await.unwrap_or_else(|e| panic!("memstore write failed: {e}"));
+    }
+}
+
 /// The only owner of `op` once every client task has finished.
 fn sole<T>(op: Arc<T>) -> T {
     Arc::try_unwrap(op).unwrap_or_else(|_| panic!("a client task outlived its measurement"))
@@ -307,6 +318,12 @@ pub fn benches(c: &mut Criterion, rt: &Runtime, opts: &RunOptions) {
         rt.block_on(OpenraftBench::start(3)).unwrap_or_else(|e| panic!("starting openraft's benchmark cluster: {e}"))
     };
     let id = BenchmarkId::new("openraft_cluster_benchmark", "3n_64c");
+    if let Some(bench) = case(&mut g, rt, id, CLIENTS, start) {
+        rt.block_on(bench.shutdown());
+    }
+    let start =
+        || rt.block_on(MemstoreBench::start(3)).unwrap_or_else(|e| panic!("starting the memstore cluster: {e}"));
+    let id = BenchmarkId::new("openraft_memstore", "3n_64c");
     if let Some(bench) = case(&mut g, rt, id, CLIENTS, start) {
         rt.block_on(bench.shutdown());
     }

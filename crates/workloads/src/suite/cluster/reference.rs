@@ -8,9 +8,9 @@
 //! around `Arc` instead of trait impls on `Arc<_>`, no tracing, our error plumbing); the shape
 //! and the timing configuration are openraft's.
 //!
-//! Why not `openraft-memstore`: it implements openraft's v1 `RaftStorage`, which openraft
-//! compiles out (not merely deprecates) under the `storage-v2` feature our own stores need, and
-//! cargo builds one openraft 0.9 per build; openraft's 0.9 `cluster_benchmark` uses this store.
+//! `openraft-memstore` is the other reference ([`super::memstore`], ported: it implements
+//! openraft's v1 `RaftStorage`, which openraft compiles out under the `storage-v2` feature our
+//! own stores need); openraft's 0.9 `cluster_benchmark` uses this store, not memstore.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Debug;
@@ -20,6 +20,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use openraft::RaftTypeConfig;
 use openraft::error::{InstallSnapshotError, RPCError, RaftError, RemoteError};
 use openraft::network::{RPCOption, RaftNetwork, RaftNetworkFactory};
 use openraft::raft::{
@@ -220,33 +221,45 @@ impl RaftStateMachine<BenchConfig> for StateMachineStore {
     }
 }
 
-/// The nodes of one benchmark cluster, by id: the network looks its targets up here.
-#[derive(Clone, Default)]
-struct Router {
-    table: Arc<Mutex<BTreeMap<NodeId, BenchRaft>>>,
+/// The nodes of one benchmark cluster, by id: the network looks its targets up here. Generic
+/// over the type configuration, so the memstore reference ([`super::memstore`]) shares it.
+pub(super) struct Router<C: RaftTypeConfig> {
+    pub(super) table: Arc<Mutex<BTreeMap<NodeId, openraft::Raft<C>>>>,
 }
 
-impl RaftNetworkFactory<BenchConfig> for Router {
-    type Network = Peer;
+impl<C: RaftTypeConfig> Clone for Router<C> {
+    fn clone(&self) -> Self {
+        Router { table: self.table.clone() }
+    }
+}
 
-    async fn new_client(&mut self, target: NodeId, _node: &()) -> Peer {
+impl<C: RaftTypeConfig> Default for Router<C> {
+    fn default() -> Self {
+        Router { table: Arc::default() }
+    }
+}
+
+impl<C: RaftTypeConfig<NodeId = NodeId, Node = ()>> RaftNetworkFactory<C> for Router<C> {
+    type Network = Peer<C>;
+
+    async fn new_client(&mut self, target: NodeId, _node: &()) -> Peer<C> {
         let raft = self.table.lock().unwrap_or_else(PoisonError::into_inner).get(&target).cloned();
         Peer { target, raft: raft.expect("every member is registered before the cluster is initialized") }
     }
 }
 
 /// A direct call to the target's `Raft`.
-struct Peer {
+pub(super) struct Peer<C: RaftTypeConfig> {
     target: NodeId,
-    raft: BenchRaft,
+    raft: openraft::Raft<C>,
 }
 
 type Rpc<R, E = openraft::error::Infallible> = Result<R, RPCError<NodeId, (), RaftError<NodeId, E>>>;
 
-impl RaftNetwork<BenchConfig> for Peer {
+impl<C: RaftTypeConfig<NodeId = NodeId, Node = ()>> RaftNetwork<C> for Peer<C> {
     async fn append_entries(
         &mut self,
-        rpc: AppendEntriesRequest<BenchConfig>,
+        rpc: AppendEntriesRequest<C>,
         _option: RPCOption,
     ) -> Rpc<AppendEntriesResponse<NodeId>> {
         self.raft.append_entries(rpc).await.map_err(|e| RemoteError::new(self.target, e).into())
@@ -254,7 +267,7 @@ impl RaftNetwork<BenchConfig> for Peer {
 
     async fn install_snapshot(
         &mut self,
-        rpc: InstallSnapshotRequest<BenchConfig>,
+        rpc: InstallSnapshotRequest<C>,
         _option: RPCOption,
     ) -> Rpc<InstallSnapshotResponse<NodeId>, InstallSnapshotError> {
         self.raft.install_snapshot(rpc).await.map_err(|e| RemoteError::new(self.target, e).into())
@@ -282,7 +295,7 @@ impl OpenraftBench {
             ..Config::default()
         };
         let config = Arc::new(config.validate().map_err(|e| e.to_string())?);
-        let router = Router::default();
+        let router = Router::<BenchConfig>::default();
         let mut rafts = Vec::new();
         for id in 0..n {
             let raft =
