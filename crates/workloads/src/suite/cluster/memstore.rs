@@ -9,23 +9,22 @@
 //! its test-only switches (blocking, injected panics) are left out. The network is the direct
 //! call of openraft's benchmark cluster ([`super::reference::Router`]).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Debug;
 use std::io::Cursor;
 use std::ops::RangeBounds;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
 
 use openraft::storage::{LogFlushed, LogState, RaftLogStorage, RaftStateMachine, Snapshot};
 use openraft::{
-    Config, Entry, EntryPayload, LogId, OptionalSend, RaftLogReader, RaftSnapshotBuilder, SnapshotMeta, StorageError,
+    Entry, EntryPayload, LogId, OptionalSend, RaftLogReader, RaftSnapshotBuilder, SnapshotMeta, StorageError,
     StorageIOError, StoredMembership, Vote,
 };
 use serde::{Deserialize, Serialize};
 use tokio::sync::RwLock;
 
-use super::reference::Router;
+use super::reference::start_cluster;
 
 /// memstore's request: a client's status update.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -264,30 +263,7 @@ pub(crate) struct MemstoreBench {
 impl MemstoreBench {
     /// Starts the cluster with openraft's benchmark timing, as [`super::reference::OpenraftBench`].
     pub(crate) async fn start(n: u64) -> Result<Self, String> {
-        let config = Config {
-            election_timeout_min: 200,
-            election_timeout_max: 2000,
-            purge_batch_size: 1024,
-            ..Config::default()
-        };
-        let config = Arc::new(config.validate().map_err(|e| e.to_string())?);
-        let router = Router::<MemConfig>::default();
-        let mut rafts = Vec::new();
-        for id in 0..n {
-            let raft =
-                MemRaft::new(id, config.clone(), router.clone(), LogStore::default(), StateMachineStore::default())
-                    .await
-                    .map_err(|e| e.to_string())?;
-            router.table.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(id, raft.clone());
-            rafts.push(raft);
-        }
-        let members: BTreeSet<NodeId> = (0..n).collect();
-        rafts[0].initialize(members).await.map_err(|e| e.to_string())?;
-        let wait = |r: &MemRaft| r.wait(Some(Duration::from_secs(10)));
-        for r in &rafts {
-            wait(r).applied_index(Some(1), "membership applied").await.map_err(|e| e.to_string())?;
-        }
-        wait(&rafts[0]).metrics(|m| m.current_leader == Some(0), "node 0 leads").await.map_err(|e| e.to_string())?;
+        let rafts = start_cluster::<MemConfig, _, _>(n, || (LogStore::default(), StateMachineStore::default())).await?;
         Ok(MemstoreBench { rafts })
     }
 

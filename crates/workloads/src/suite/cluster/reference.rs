@@ -278,6 +278,41 @@ impl<C: RaftTypeConfig<NodeId = NodeId, Node = ()>> RaftNetwork<C> for Peer<C> {
     }
 }
 
+/// Starts `n` nodes (ids 0..n) on the direct-call network, each with the stores `stores`
+/// makes, as `cluster_benchmark`'s `Router::new_cluster` does (and with its configuration):
+/// node 0 initializes the membership, every node waits for the membership entry to apply, and
+/// node 0 must lead (openraft's benchmark writes to it).
+pub(super) async fn start_cluster<C, LS, SM>(
+    n: u64,
+    stores: impl Fn() -> (LS, SM),
+) -> Result<Vec<openraft::Raft<C>>, String>
+where
+    C: RaftTypeConfig<NodeId = NodeId, Node = ()>,
+    LS: RaftLogStorage<C>,
+    SM: RaftStateMachine<C>,
+{
+    let config =
+        Config { election_timeout_min: 200, election_timeout_max: 2000, purge_batch_size: 1024, ..Config::default() };
+    let config = Arc::new(config.validate().map_err(|e| e.to_string())?);
+    let router = Router::<C>::default();
+    let mut rafts = Vec::new();
+    for id in 0..n {
+        let (log, sm) = stores();
+        let raft =
+            openraft::Raft::<C>::new(id, config.clone(), router.clone(), log, sm).await.map_err(|e| e.to_string())?;
+        router.table.lock().unwrap_or_else(PoisonError::into_inner).insert(id, raft.clone());
+        rafts.push(raft);
+    }
+    let members: BTreeSet<NodeId> = (0..n).collect();
+    rafts[0].initialize(members).await.map_err(|e| e.to_string())?;
+    let wait = |r: &openraft::Raft<C>| r.wait(Some(Duration::from_secs(10)));
+    for r in &rafts {
+        wait(r).applied_index(Some(1), "membership applied").await.map_err(|e| e.to_string())?;
+    }
+    wait(&rafts[0]).metrics(|m| m.current_leader == Some(0), "node 0 leads").await.map_err(|e| e.to_string())?;
+    Ok(rafts)
+}
+
 /// A running benchmark cluster: write through [`OpenraftBench::leader`].
 pub(crate) struct OpenraftBench {
     rafts: Vec<BenchRaft>,
@@ -287,32 +322,8 @@ impl OpenraftBench {
     /// Starts `n` nodes (ids 0..n) as `cluster_benchmark`'s `Router::new_cluster` does: node 0
     /// initializes the membership and every node waits for the membership entry to apply.
     pub(crate) async fn start(n: u64) -> Result<Self, String> {
-        // `bench_cluster.rs`'s configuration.
-        let config = Config {
-            election_timeout_min: 200,
-            election_timeout_max: 2000,
-            purge_batch_size: 1024,
-            ..Config::default()
-        };
-        let config = Arc::new(config.validate().map_err(|e| e.to_string())?);
-        let router = Router::<BenchConfig>::default();
-        let mut rafts = Vec::new();
-        for id in 0..n {
-            let raft =
-                BenchRaft::new(id, config.clone(), router.clone(), LogStore::default(), StateMachineStore::default())
-                    .await
-                    .map_err(|e| e.to_string())?;
-            router.table.lock().unwrap_or_else(PoisonError::into_inner).insert(id, raft.clone());
-            rafts.push(raft);
-        }
-        let members: BTreeSet<NodeId> = (0..n).collect();
-        rafts[0].initialize(members).await.map_err(|e| e.to_string())?;
-        let wait = |r: &BenchRaft| r.wait(Some(Duration::from_secs(10)));
-        for r in &rafts {
-            wait(r).applied_index(Some(1), "membership applied").await.map_err(|e| e.to_string())?;
-        }
-        // openraft's benchmark writes to node 0, the node that campaigned first: make sure it won.
-        wait(&rafts[0]).metrics(|m| m.current_leader == Some(0), "node 0 leads").await.map_err(|e| e.to_string())?;
+        let rafts =
+            start_cluster::<BenchConfig, _, _>(n, || (LogStore::default(), StateMachineStore::default())).await?;
         Ok(OpenraftBench { rafts })
     }
 
