@@ -28,7 +28,7 @@ fn main() {
     cluster::benches(&mut c, &rt, &opts);
     c.final_summary();
     if opts.measuring {
-        cluster::open_loop(&rt, &opts, &targets);
+        cluster::open_loop(&opts, &targets);
     }
     // With `--baseline NAME`, judge this run against NAME and exit 1 on a confident regression.
     std::process::exit(bench_core::cargo_hook::after_bench(started));
