@@ -8,6 +8,15 @@ mod state;
 pub use log::LogStore;
 pub use state::StateMachineStore;
 
+/// A snapshot's id as openraft's example stores form it: `<leader>-<index>-<n>` for the `n`-th
+/// snapshot built, `--<n>` before anything was applied.
+pub(crate) fn snapshot_id(last_applied: Option<openraft::LogId<super::NodeId>>, n: u64) -> String {
+    match last_applied {
+        Some(l) => format!("{}-{}-{n}", l.leader_id, l.index),
+        None => format!("--{n}"),
+    }
+}
+
 /// A deliberate storage bug, to show that the fault suite's invariant checker catches one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum StoreFault {

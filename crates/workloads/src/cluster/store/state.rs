@@ -75,10 +75,7 @@ impl RaftSnapshotBuilder<TypeConfig> for StateMachineStore {
             (d.applied.clone(), d.snapshots_built)
         };
         let bytes = bincode::serialize(&applied).map_err(|e| snapshot_error(&e))?;
-        let snapshot_id = match applied.last_applied {
-            Some(l) => format!("{}-{}-{built}", l.leader_id, l.index),
-            None => format!("--{built}"),
-        };
+        let snapshot_id = super::snapshot_id(applied.last_applied, built);
         let meta = SnapshotMeta {
             last_log_id: applied.last_applied,
             last_membership: applied.membership.clone(),

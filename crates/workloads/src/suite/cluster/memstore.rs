@@ -172,10 +172,7 @@ impl RaftSnapshotBuilder<MemConfig> for StateMachineStore {
             (data, sm.last_applied_log, sm.last_membership.clone())
         };
         let idx = self.0.snapshot_idx.fetch_add(1, Ordering::Relaxed) + 1;
-        let snapshot_id = match last_applied {
-            Some(l) => format!("{}-{}-{idx}", l.leader_id, l.index),
-            None => format!("--{idx}"),
-        };
+        let snapshot_id = crate::cluster::store::snapshot_id(last_applied, idx);
         let meta = SnapshotMeta { last_log_id: last_applied, last_membership: membership, snapshot_id };
         *self.0.current.write().await = Some((meta.clone(), data.clone()));
         Ok(Snapshot { meta, snapshot: Box::new(Cursor::new(data)) })

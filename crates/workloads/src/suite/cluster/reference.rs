@@ -151,10 +151,7 @@ impl RaftSnapshotBuilder<BenchConfig> for StateMachineStore {
             (data, sm.last_applied_log, sm.last_membership.clone())
         };
         let idx = self.0.snapshot_idx.fetch_add(1, Ordering::Relaxed);
-        let snapshot_id = match last_applied_log {
-            Some(last) => format!("{}-{}-{idx}", last.leader_id, last.index),
-            None => format!("--{idx}"),
-        };
+        let snapshot_id = crate::cluster::store::snapshot_id(last_applied_log, idx);
         let meta = SnapshotMeta { last_log_id: last_applied_log, last_membership, snapshot_id };
         *self.0.current_snapshot.write().await = Some(StoredSnapshot { meta: meta.clone(), data: data.clone() });
         Ok(Snapshot { meta, snapshot: Box::new(Cursor::new(data)) })
